@@ -1,0 +1,193 @@
+"""Ad-object streams read per ad account from /act_{id}/<edge>, through `read` with mocked HTTP."""
+
+from __future__ import annotations
+
+from unittest import TestCase
+
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.mock_http import HttpMocker
+
+from unit_tests.builders import (
+    ConfigBuilder,
+    fields_of,
+    graph_page,
+    graph_request,
+    per_account_state,
+    read_stream,
+    updated_since_filter,
+)
+
+EPOCH = 0
+
+
+class AccountEdgeStreamCases:
+    """Behaviour every /act_{id}/<edge> stream shares; each subclass names its stream and edge."""
+
+    stream: str
+    edge: str
+
+    def request(self, account_id: str = "111", **params: object):
+        return graph_request(
+            f"act_{account_id}/{self.edge}", fields=fields_of(self.stream), limit="500", **self.base_params(), **params
+        )
+
+    def base_params(self) -> dict[str, str]:
+        return {}
+
+    def record(self, record_id: str, **values: object) -> dict:
+        return {"id": record_id, "updated_time": "2026-11-01T10:00:00+0000", **values}
+
+    def test_read_sends_bearer_token_fields_and_limit_to_the_account_edge(self) -> None:
+        with HttpMocker() as http_mocker:
+            http_mocker.get(self.request(), graph_page([self.record("1"), self.record("2")]))
+
+            output = read_stream(self.stream, ConfigBuilder().build())
+
+            assert [r.record.data["id"] for r in output.records] == ["1", "2"]
+            assert not output.errors
+
+    def test_read_follows_after_cursor_across_three_pages_including_an_empty_one(self) -> None:
+        with HttpMocker() as http_mocker:
+            http_mocker.get(self.request(), graph_page([self.record("1")], after="c1"))
+            http_mocker.get(self.request(after="c1"), graph_page([], after="c2"))
+            http_mocker.get(self.request(after="c2"), graph_page([self.record("2")], after="c3"))
+            http_mocker.get(self.request(after="c3"), graph_page([self.record("3")]))
+
+            output = read_stream(self.stream, ConfigBuilder().build())
+
+            assert sorted(r.record.data["id"] for r in output.records) == ["1", "2", "3"]
+
+    def test_read_visits_each_configured_account_once_with_or_without_act_prefix(self) -> None:
+        with HttpMocker() as http_mocker:
+            http_mocker.get(self.request("111"), graph_page([self.record("a1")]))
+            http_mocker.get(self.request("222"), graph_page([self.record("b1")]))
+
+            output = read_stream(self.stream, ConfigBuilder().with_account_ids("act_111", "222", "111").build())
+
+            assert sorted(r.record.data["id"] for r in output.records) == ["a1", "b1"]
+
+    def test_read_without_account_ids_syncs_every_account_of_me_adaccounts(self) -> None:
+        with HttpMocker() as http_mocker:
+            http_mocker.get(
+                graph_request("me/adaccounts", fields=fields_of("adaccounts"), limit="500"),
+                graph_page([{"id": "act_111", "account_id": "111"}, {"id": "act_333", "account_id": "333"}]),
+            )
+            http_mocker.get(self.request("111"), graph_page([self.record("a1")]))
+            http_mocker.get(self.request("333"), graph_page([self.record("c1")]))
+
+            output = read_stream(self.stream, ConfigBuilder().with_account_ids().build())
+
+            assert sorted(r.record.data["id"] for r in output.records) == ["a1", "c1"]
+
+
+class ServerFilteredStreamCases(AccountEdgeStreamCases):
+    """campaigns, adsets, ads: incremental on updated_time with Meta's server-side filtering."""
+
+    entity: str
+    every_status: list[str]
+
+    def base_params(self) -> dict[str, str]:
+        return {}
+
+    def filtered_request(self, account_id: str, since: int, statuses: list[str] | None = None, **params: object):
+        return self.request(account_id, filtering=updated_since_filter(self.entity, since, statuses), **params)
+
+    def request(self, account_id: str = "111", **params: object):
+        params.setdefault("filtering", updated_since_filter(self.entity, EPOCH))
+        return super().request(account_id, **params)
+
+    def test_incremental_read_without_state_filters_from_start_date(self) -> None:
+        with HttpMocker() as http_mocker:
+            http_mocker.get(self.filtered_request("111", since=1767225600), graph_page([self.record("1")]))
+
+            output = read_stream(
+                self.stream, ConfigBuilder().with_start_date("2026-01-01").build(), SyncMode.incremental
+            )
+
+            assert [r.record.data["id"] for r in output.records] == ["1"]
+
+    def test_incremental_read_filters_each_account_from_its_own_state_minus_one_second(self) -> None:
+        with HttpMocker() as http_mocker:
+            # 2026-11-01T10:00:00Z is 1793527200; 2026-10-01T00:00:00Z is 1790812800
+            http_mocker.get(self.filtered_request("111", since=1793527199), graph_page([self.record("a2", updated_time="2026-11-05T08:00:00+0000")]))
+            http_mocker.get(self.filtered_request("222", since=1790812799), graph_page([]))
+            state = per_account_state(
+                self.stream,
+                "updated_time",
+                {"111": "2026-11-01T10:00:00+0000", "222": "2026-10-01T00:00:00+0000"},
+            )
+
+            output = read_stream(
+                self.stream, ConfigBuilder().with_account_ids("111", "222").build(), SyncMode.incremental, state=state
+            )
+
+            assert [r.record.data["id"] for r in output.records] == ["a2"]
+            final_state = output.most_recent_state.stream_state.__dict__["states"]
+            cursors = {entry["partition"]["account_id"]: entry["cursor"]["updated_time"] for entry in final_state}
+            assert cursors["111"] == "2026-11-05T08:00:00+0000"
+            assert cursors["222"] >= "2026-10-01T00:00:00+0000"
+
+    def test_include_deleted_adds_every_effective_status_to_the_filter(self) -> None:
+        with HttpMocker() as http_mocker:
+            http_mocker.get(
+                self.filtered_request("111", since=EPOCH, statuses=self.every_status),
+                graph_page([self.record("1", effective_status="DELETED")]),
+            )
+
+            output = read_stream(self.stream, ConfigBuilder().with_include_deleted().build(), SyncMode.incremental)
+
+            assert [r.record.data["effective_status"] for r in output.records] == ["DELETED"]
+
+
+CAMPAIGN_STATUSES = ["ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "IN_PROCESS", "WITH_ISSUES"]
+ADSET_STATUSES = CAMPAIGN_STATUSES + ["CAMPAIGN_PAUSED"]
+AD_STATUSES = ADSET_STATUSES + ["ADSET_PAUSED", "DISAPPROVED", "PENDING_BILLING_INFO", "PENDING_REVIEW", "PREAPPROVED"]
+
+
+class TestCampaignsStream(ServerFilteredStreamCases, TestCase):
+    stream, edge, entity, every_status = "campaigns", "campaigns", "campaign", CAMPAIGN_STATUSES
+
+
+class TestAdsetsStream(ServerFilteredStreamCases, TestCase):
+    stream, edge, entity, every_status = "adsets", "adsets", "adset", ADSET_STATUSES
+
+
+class TestAdsStream(ServerFilteredStreamCases, TestCase):
+    stream, edge, entity, every_status = "ads", "ads", "ad", AD_STATUSES
+
+
+class TestAdcreativesStream(AccountEdgeStreamCases, TestCase):
+    stream, edge = "adcreatives", "adcreatives"
+
+
+class ClientSideIncrementalCases(AccountEdgeStreamCases):
+    cursor_field = "updated_time"
+    old_value: object = "2026-10-01T00:00:00+0000"
+    new_value: object = "2026-11-02T00:00:00+0000"
+    saved_value: object = "2026-10-15T00:00:00+0000"
+
+    def test_incremental_read_emits_only_records_changed_after_the_account_state(self) -> None:
+        with HttpMocker() as http_mocker:
+            http_mocker.get(
+                self.request("111"),
+                graph_page([self.record("old", **{self.cursor_field: self.old_value}), self.record("new", **{self.cursor_field: self.new_value})]),
+            )
+            state = per_account_state(self.stream, self.cursor_field, {"111": self.saved_value})
+
+            output = read_stream(self.stream, ConfigBuilder().build(), SyncMode.incremental, state=state)
+
+            assert [r.record.data["id"] for r in output.records] == ["new"]
+
+
+class TestAdimagesStream(ClientSideIncrementalCases, TestCase):
+    stream, edge = "adimages", "adimages"
+
+
+class TestAdvideosStream(ClientSideIncrementalCases, TestCase):
+    stream, edge = "advideos", "advideos"
+
+
+class TestCustomAudiencesStream(ClientSideIncrementalCases, TestCase):
+    stream, edge = "custom_audiences", "customaudiences"
+    cursor_field = "time_updated"
+    old_value, new_value, saved_value = 1790812800, 1793577600, 1792022400
