@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
@@ -19,6 +19,10 @@ from jsonschema import Draft7Validator
 
 # Meta's timestamp shape (`2026-11-20T10:15:30+0000`); the incremental cursors read and write it.
 GRAPH_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+# Meta keeps insights for 37 months; an older `since` fails the whole request with code 3018.
+INSIGHTS_RETENTION_MONTHS = 37
+# Without start_date, insights cover the span of Meta's documented default report (last_30d).
+DEFAULT_INSIGHTS_DAYS = 30
 
 _ACCOUNT_ID = re.compile(r"^(?:act_)?(\d+)$")
 
@@ -43,6 +47,7 @@ def normalize_config(raw: Mapping[str, Any], spec_schema: Mapping[str, Any]) -> 
     for key in ("start_date", "end_date"):
         if config.get(key):
             config[key] = parse_config_datetime(key, config[key]).strftime(GRAPH_DATETIME_FORMAT)
+    config["insights_since"], config["insights_until"] = insights_date_range(config, _today_utc())
     if config.get("start_date") and config.get("end_date"):
         if config["end_date"] < config["start_date"]:
             raise config_error(
@@ -125,3 +130,39 @@ def parse_config_datetime(key: str, value: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
+
+
+def _today_utc() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def insights_date_range(config: Mapping[str, Any], today: date) -> tuple[str, str]:
+    """The days insights cover, as YYYY-MM-DD: derived here once so every insights stream agrees.
+
+    Meta's report days are in each ad account's time zone while `today` is UTC's: a day missed at
+    the edge is re-read by the next sync's lookback, so nothing is lost.
+    """
+    earliest = _months_before(today, INSIGHTS_RETENTION_MONTHS) + timedelta(days=1)
+    if config.get("start_date"):
+        since = max(date.fromisoformat(config["start_date"][:10]), earliest)
+    else:
+        since = today - timedelta(days=DEFAULT_INSIGHTS_DAYS)
+    until = date.fromisoformat(config["end_date"][:10]) if config.get("end_date") else today
+    if until < since:
+        raise config_error(
+            f"end_date ({until}) is before the first day Meta still keeps insights for ({since}): "
+            f"Meta keeps {INSIGHTS_RETENTION_MONTHS} months; set a later end_date or leave it empty."
+        )
+    return since.isoformat(), until.isoformat()
+
+
+def _months_before(day: date, months: int) -> date:
+    month_index = day.year * 12 + (day.month - 1) - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for candidate_day in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, candidate_day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")

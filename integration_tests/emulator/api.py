@@ -1,0 +1,318 @@
+"""The Graph API's behaviour: one request in, one response out (no HTTP plumbing here).
+
+Order of checks, as Meta answers them: token, injected faults, version, object lookup and
+permission, the account's call budget, then the endpoint itself.
+"""
+
+import base64
+import dataclasses
+import hashlib
+import itertools
+import json
+import math
+import re
+import time
+
+from . import errors, insights
+from .edge_filters import edge_predicate
+from .errors import GraphError
+from .faults import ANSWER_KINDS, DELAY_KINDS, JOB_KINDS, PAGE_KINDS
+from .field_lists import NODE_TYPE_NAMES, known_fields, parse_fields
+from .paging import decode_cursor, encode_cursor, following, page_limit, page_url, take_page
+from .render import render
+from .usage import Admission, app_usage_header, usage_headers
+
+JSON_TYPE = "application/json; charset=UTF-8"
+CURRENT_VERSION = "v25.0"
+VERSIONED_PATH = re.compile(r"^/v(\d+)\.(\d+)(/.*)?$")
+ACCOUNT_IN_PATH = re.compile(r"/(act_[^/]+)")
+EDGE_KINDS = {"campaigns": "campaign", "adsets": "adset", "ads": "ad", "adcreatives": "adcreative",
+              "adimages": "adimage", "advideos": "advideo", "customaudiences": "customaudience"}
+BAD_GATEWAY_HTML = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+                    b"<body><h1>Bad Gateway</h1><p>The server returned an invalid response.</p></body></html>")
+
+# Fault kind -> the error Meta sends for it (kinds with special answers are handled in code).
+FAULT_ERRORS = {
+    "http_500": lambda req: GraphError(500, 1, "An unknown error has occurred.", is_transient=True),
+    "code_1": lambda req: GraphError(500, 1, "An unknown error occurred", subcode=99),
+    "code_2": lambda req: GraphError(400, 2, "An unexpected error has occurred. Please retry your request later.",
+                                     is_transient=True),
+    "token_190": lambda req: errors.expired_token(),
+    "permission_200": lambda req: errors.permission_denied(),
+    "unknown_object_33": lambda req: errors.unknown_object(req.account_id or req.path.rsplit("/", 1)[-1]),
+    "row_ceiling": lambda req: errors.too_much_data(),
+    "reduce_data_code_1": lambda req: GraphError(500, 1, errors.REDUCE_DATA),
+    "error_in_200": lambda req: GraphError(200, 1, "An unknown error has occurred.", is_transient=True),
+    "version_2635": lambda req: errors.deprecated_version(_path_version(req.path), CURRENT_VERSION),
+}
+
+
+@dataclasses.dataclass
+class ApiRequest:
+    method: str
+    path: str                      # without the query string
+    params: dict                   # query parameters, plus the form body of a POST
+    authorization: str | None
+    account_id: str | None = None  # "act_..." the call counts against, once known
+    insights: bool = False         # counts as ads_insights (else ads_management)
+    admission: Admission | None = None
+    throttled: bool = False
+
+
+@dataclasses.dataclass
+class ApiResponse:
+    status: int
+    body: bytes = b""
+    content_type: str = JSON_TYPE
+    headers: dict = dataclasses.field(default_factory=dict)
+    reset_connection: bool = False
+
+
+class GraphApi:
+    """Answers requests from the dataset; reads its tunables from the emulator."""
+
+    def __init__(self, emulator, faults, budgets, runs):
+        self.emulator = emulator
+        self.ds = emulator.dataset
+        self.faults = faults
+        self.budgets = budgets
+        self.runs = runs
+        self._trace_ids = itertools.count()
+
+    # ---------------------------------------------------------------- entry point
+    def handle(self, req: ApiRequest) -> ApiResponse:
+        match = ACCOUNT_IN_PATH.search(req.path)
+        req.account_id = match.group(1) if match else None
+        req.insights = req.path.endswith("/insights")
+        truncate = False
+        try:
+            self._authenticate(req)
+            delay = self.faults.take(req.method, req.path, DELAY_KINDS)
+            if delay is not None:
+                time.sleep(delay.seconds or 1.0)
+            fault = self.faults.take(req.method, req.path, ANSWER_KINDS)
+            if fault is not None and fault.kind != "truncated_json":
+                return self._with_usage(req, self._fault_response(req, fault))
+            truncate = fault is not None
+            response = self._json(200, self._route(req))
+        except GraphError as error:
+            response = self._error_response(error)
+        response = self._with_usage(req, response)
+        if truncate:
+            response.body = response.body[: len(response.body) // 2]
+        return response
+
+    def _authenticate(self, req):
+        if req.authorization != f"Bearer {self.emulator.token}":
+            raise errors.invalid_token()
+
+    # ---------------------------------------------------------------- routing
+    def _route(self, req):
+        match = VERSIONED_PATH.match(req.path)
+        if not match:
+            raise errors.unknown_path(req.path)
+        if (int(match.group(1)), int(match.group(2))) < self.emulator.oldest_version:
+            raise errors.deprecated_version(_path_version(req.path), CURRENT_VERSION)
+        parts = [part for part in (match.group(3) or "").split("/") if part]
+        if not parts:
+            raise errors.unknown_path(req.path)
+        head, tail = parts[0], parts[1:]
+        if head == "me":
+            return self._me(req, tail)
+        if head.startswith("act_"):
+            return self._account(req, head, tail)
+        return self._object(req, head, tail)
+
+    def _me(self, req, tail):
+        self._require_get(req, "me")
+        if not tail:
+            return render(self.ds, self.ds.user, self._fields(req, "user"))
+        if tail == ["adaccounts"]:
+            accounts = [self.ds.by_id[account_id] for account_id in self.ds.accounts]
+            return self._node_page(req, accounts, "adaccount", lambda node: True)
+        if tail == ["businesses"]:
+            return self._node_page(req, self.ds.businesses, "business", lambda node: True)
+        raise errors.unknown_path("/" + "/".join(tail))
+
+    def _account(self, req, account_id, tail):
+        account = self._open_account(req, account_id)
+        if tail == ["insights"]:
+            return self._insights(req, account)
+        self._require_get(req, account_id)
+        if not tail:
+            return render(self.ds, account, self._fields(req, "adaccount"))
+        if len(tail) == 1 and tail[0] in EDGE_KINDS:
+            kind = EDGE_KINDS[tail[0]]
+            predicate = edge_predicate(kind, req.params)
+            return self._node_page(req, self.ds.nodes(account.id, kind), kind, predicate)
+        raise errors.unknown_path("/" + "/".join(tail))
+
+    def _object(self, req, object_id, tail):
+        run = self.runs.get(object_id)
+        if run is not None:
+            return self._report_run(req, run, tail)
+        node = self.ds.by_id.get(object_id)
+        if node is None or tail or req.method != "GET":
+            # /{campaign id}/insights and other per-object edges are not emulated.
+            raise errors.unknown_object(object_id, req.method.lower())
+        if node.account_id is not None:
+            self._open_account(req, node.account_id)
+        return render(self.ds, node, self._fields(req, node.kind))
+
+    def _open_account(self, req, account_id):
+        """The account node, after permission and budget checks (the call is counted here)."""
+        req.account_id = account_id
+        if account_id in self.ds.no_permission_accounts:
+            raise errors.permission_denied()
+        account = self.ds.account_node(account_id)
+        if account is None:
+            raise errors.unknown_object(account_id, req.method.lower())
+        self._admit(req, account)
+        return account
+
+    def _admit(self, req, account):
+        req.admission = self.budgets.admit(account.id)
+        if not req.admission.allowed:
+            req.throttled = True
+            regain = req.admission.reset_seconds
+            headers = usage_headers(account.props["numeric_id"], _call_type(req), req.admission, req.insights,
+                                    regain_seconds=regain)
+            raise errors.rate_limited(80000 if req.insights else 80004, regain, headers)
+
+    @staticmethod
+    def _require_get(req, object_id):
+        if req.method != "GET":
+            raise errors.unknown_object(object_id, req.method.lower())
+
+    # ---------------------------------------------------------------- objects and edges
+    def _fields(self, req, kind):
+        if not req.params.get("fields"):
+            return None
+        fields = parse_fields(req.params["fields"])
+        allowed = known_fields(kind)
+        for field in fields:
+            if field not in allowed:
+                raise errors.nonexisting_field(field, NODE_TYPE_NAMES[kind])
+        if kind == "adaccount":
+            gated = [field for field in fields if field in self.ds.gated_account_fields]
+            if gated:
+                raise errors.permission_denied(f"(#200) Requires business_management permission to read "
+                                               f"the field ({gated[0]}) on node type (AdAccount)")
+        return fields
+
+    def _node_page(self, req, nodes, kind, predicate):
+        fields = self._fields(req, kind)
+
+        def rows_from(start):
+            for index in range(start[0], len(nodes)):
+                if predicate(nodes[index]):
+                    yield (index,), nodes[index]
+
+        return self._page(req, rows_from, 1, lambda node: render(self.ds, node, fields))
+
+    def _page(self, req, rows_from, cursor_size, to_json):
+        limit = page_limit(req.params)
+        start = decode_cursor(req.params.get("after"), cursor_size)
+        if self.faults.take(req.method, req.path, PAGE_KINDS) is not None:
+            # Meta sometimes sends an empty page that still links to the next one.
+            cursor = encode_cursor(start)
+            return {"data": [], "paging": {"cursors": {"before": cursor, "after": cursor},
+                                           "next": self._next_url(req, cursor)}}
+        rows, next_position = take_page(rows_from, start, limit)
+        if not rows:
+            return {"data": []}
+        after = encode_cursor(next_position or following(rows[-1][0]))
+        paging = {"cursors": {"before": encode_cursor(rows[0][0]), "after": after}}
+        if next_position is not None:
+            paging["next"] = self._next_url(req, after)
+        return {"data": [to_json(item) for _, item in rows], "paging": paging}
+
+    def _next_url(self, req, after):
+        return page_url(self.emulator.base_url, req.path, req.params, after)
+
+    # ---------------------------------------------------------------- insights
+    def _insights(self, req, account):
+        query = insights.parse_query(req.params, self.ds, account.id)
+        if req.method == "POST":
+            fault = self.faults.take(req.method, req.path, JOB_KINDS)
+            run = self.runs.create(account.id, account.props["numeric_id"], query, fault)
+            return {"report_run_id": run.id}
+        self._require_get(req, account.id)
+        ceiling = self.emulator.max_insights_days_with_breakdowns
+        if query.breakdowns and ceiling is not None and query.days > ceiling:
+            raise errors.too_much_data()
+        return self._insights_page(req, query)
+
+    def _insights_page(self, req, query):
+        return self._page(req, lambda start: insights.iter_rows(self.ds, query, start), 3, lambda row: row)
+
+    def _report_run(self, req, run, tail):
+        req.insights = True
+        self._open_account(req, run.account_id)
+        self._require_get(req, run.id)
+        pending = self.emulator.job_pending_polls
+        if not tail:
+            return self.runs.poll(run, pending)
+        if tail != ["insights"]:
+            raise errors.unknown_path("/" + "/".join(tail))
+        if not self.runs.is_completed(run, pending):
+            raise errors.invalid_parameter(f"The report run {run.id} is not completed: "
+                                           f"{run.state(pending)[0]}")
+        return self._insights_page(req, run.query)
+
+    # ---------------------------------------------------------------- answers
+    def _fault_response(self, req, fault) -> ApiResponse:
+        if fault.kind == "connection_reset":
+            return ApiResponse(0, reset_connection=True)
+        if fault.kind == "html_502":
+            return ApiResponse(502, BAD_GATEWAY_HTML, "text/html; charset=utf-8")
+        if fault.kind == "http_429":
+            return self._error_response(GraphError(
+                429, 4, "(#4) Application request limit reached", is_transient=True,
+                headers={"Retry-After": str(math.ceil(fault.seconds or 1))}))
+        if fault.kind == "buc_80004":
+            regain = fault.regain_seconds()
+            account = self.ds.account_node(req.account_id or "")
+            headers = usage_headers(account.props["numeric_id"], "ads_management", Admission(False, 100, regain),
+                                    req.insights, regain_seconds=regain) if account else {}
+            return self._error_response(errors.rate_limited(80004, regain, headers))
+        return self._error_response(FAULT_ERRORS[fault.kind](req))
+
+    def _error_response(self, error: GraphError) -> ApiResponse:
+        body = error.body(self._trace_id())
+        return ApiResponse(error.status, _to_json(body), headers=dict(error.headers))
+
+    def _json(self, status, body) -> ApiResponse:
+        return ApiResponse(status, _to_json(body))
+
+    def _with_usage(self, req, response: ApiResponse) -> ApiResponse:
+        if response.reset_connection:
+            return response
+        account = self.ds.account_node(req.account_id) if req.account_id else None
+        admission = req.admission or (self.budgets.peek(account.id) if account else Admission(True, 0, 0.0))
+        headers = {"x-fb-trace-id": self._trace_id(), "facebook-api-version": CURRENT_VERSION}
+        if admission.used_pct >= self.emulator.omit_usage_headers_below_pct:
+            if account is not None:
+                headers.update(usage_headers(account.props["numeric_id"], _call_type(req), admission, req.insights))
+            else:
+                headers["X-App-Usage"] = app_usage_header(admission.used_pct)
+        headers.update(response.headers)   # a throttle's own headers win
+        response.headers = headers
+        return response
+
+    def _trace_id(self) -> str:
+        digest = hashlib.blake2b(str(next(self._trace_ids)).encode(), digest_size=16).digest()
+        return base64.b64encode(digest).decode()[:22].replace("+", "-").replace("/", "_")
+
+
+def _call_type(req) -> str:
+    return "ads_insights" if req.insights else "ads_management"
+
+
+def _path_version(path: str) -> str:
+    match = VERSIONED_PATH.match(path)
+    return f"v{match.group(1)}.{match.group(2)}" if match else CURRENT_VERSION
+
+
+def _to_json(body) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()

@@ -1,0 +1,188 @@
+"""GraphEmulator: the Graph API on 127.0.0.1 over HTTP/1.1 keep-alive, for tests and benchmarks."""
+
+import dataclasses
+import http
+import json
+import socket
+import struct
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from .api import ApiRequest, GraphApi
+from .faults import Fault, FaultBook
+from .jobs import ReportRuns
+from .usage import CallBudgets
+
+REDACTED = "<redacted>"
+
+
+@dataclasses.dataclass(frozen=True)
+class RequestLog:
+    method: str
+    path: str                 # e.g. "/v25.0/act_1000000001/campaigns", no query string
+    query: dict               # query parameters (and form fields of a POST); access_token redacted
+    status: int               # 0 when the connection was reset without an answer
+    account_id: str | None    # "act_..." the call counted against
+    throttled: bool           # refused by the call budget (set_budget)
+    had_query_token: bool     # access_token was sent in the query string
+
+
+class GraphEmulator:
+    """A local Graph API serving `dataset`, accepting only `Authorization: Bearer <token>`.
+
+    Tunables (plain attributes, change them any time):
+      max_insights_days_with_breakdowns  sync insights with breakdowns over more days than
+                                         this answer code 100 / 1487534 (None: no ceiling)
+      omit_usage_headers_below_pct       leave usage headers out while usage is below this
+      job_pending_polls                  status polls that see a report run unfinished
+      oldest_version                     (major, minor); older paths answer code 2635
+    """
+
+    def __init__(self, dataset, token: str, host: str = "127.0.0.1", port: int = 0):
+        self.dataset = dataset
+        self.token = token
+        self.requests = []
+        self.max_insights_days_with_breakdowns = None
+        self.omit_usage_headers_below_pct = 0
+        self.job_pending_polls = 2
+        self.oldest_version = (19, 0)
+        self._address = (host, port)
+        self._log_lock = threading.Lock()
+        self._faults = FaultBook()
+        self._budgets = CallBudgets()
+        self._api = GraphApi(self, self._faults, self._budgets, ReportRuns())
+        self._server = None
+        self._thread = None
+
+    # ---------------------------------------------------------------- lifecycle
+    def start(self) -> "GraphEmulator":
+        self._server = _GraphHTTPServer(self._address, _GraphRequestHandler)
+        self._server.emulator = self
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="graph-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=5)
+            self._server = None
+
+    def __enter__(self) -> "GraphEmulator":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # ---------------------------------------------------------------- test controls
+    def inject(self, fault: Fault) -> Fault:
+        """Add a fault; the returned object's `seen` / `fired` counters show what it matched."""
+        return self._faults.add(fault)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    def set_budget(self, calls, window_seconds: float = 3600.0, account_id=None) -> None:
+        """Allow `calls` per rolling `window_seconds` per account (account_id None: every
+        account, each with its own window). calls=None removes the budget."""
+        self._budgets.set(calls, window_seconds, account_id)
+
+    def clear_budgets(self) -> None:
+        """Remove every budget and forget the calls counted so far."""
+        self._budgets.clear()
+
+    def regain_seconds(self, account_id: str) -> float:
+        """Seconds until the account's oldest counted call leaves its budget window."""
+        return self._budgets.peek(account_id).reset_seconds
+
+    def reset_log(self) -> None:
+        with self._log_lock:
+            self.requests.clear()
+
+    # ---------------------------------------------------------------- serving
+    def _serve(self, method: str, target: str, authorization, body: bytes, content_type: str):
+        url = urlsplit(target)
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        params = {**query, **_form_params(body, content_type)}
+        request = ApiRequest(method, url.path, params, authorization)
+        response = self._api.handle(request)
+        logged = {key: (REDACTED if key == "access_token" else value) for key, value in params.items()}
+        entry = RequestLog(method, url.path, logged, response.status, request.account_id, request.throttled,
+                           "access_token" in query)
+        with self._log_lock:
+            self.requests.append(entry)
+        return response
+
+
+def _form_params(body: bytes, content_type: str) -> dict:
+    if not body:
+        return {}
+    if content_type.startswith("application/json"):
+        try:
+            values = json.loads(body)
+        except ValueError:
+            return {}
+        return {key: value if isinstance(value, str) else json.dumps(value) for key, value in values.items()}
+    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+class _GraphHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+    def handle_error(self, request, client_address):
+        # Clients that hang up mid-answer (and injected resets) are expected, not errors.
+        pass
+
+
+class _GraphRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "GraphEmulator"
+
+    def setup(self):
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def do_GET(self):
+        self._answer("GET")
+
+    def do_POST(self):
+        self._answer("POST")
+
+    def do_DELETE(self):
+        self._answer("DELETE")
+
+    def _answer(self, method):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        response = self.server.emulator._serve(method, self.path, self.headers.get("Authorization"), body,
+                                               self.headers.get("Content-Type") or "")
+        if response.reset_connection:
+            self._reset()
+            return
+        phrase = http.HTTPStatus(response.status).phrase
+        lines = [f"HTTP/1.1 {response.status} {phrase}", f"Content-Type: {response.content_type}",
+                 f"Content-Length: {len(response.body)}"]
+        lines += [f"{name}: {value}" for name, value in response.headers.items()]
+        if self.close_connection:
+            lines.append("Connection: close")
+        # One write per answer: no Nagle/delayed-ACK stalls between headers and body.
+        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + response.body)
+
+    def _reset(self):
+        # SO_LINGER 0 makes close() send a TCP RST: the client sees "connection reset by peer".
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+
+    def log_message(self, format, *args):
+        pass

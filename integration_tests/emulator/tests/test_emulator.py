@@ -1,0 +1,417 @@
+"""The emulator answers as graph-api-notes.md describes Meta's Graph API."""
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from integration_tests.emulator import Dataset, Fault, GraphEmulator
+
+TOKEN = "test-token-not-secret"
+REPO_ROOT = Path(__file__).resolve().parents[3]
+ALL_CAMPAIGN_STATUSES = ["ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "IN_PROCESS", "WITH_ISSUES"]
+ALL_AD_STATUSES = ALL_CAMPAIGN_STATUSES + ["CAMPAIGN_PAUSED", "ADSET_PAUSED", "DISAPPROVED",
+                                           "PENDING_BILLING_INFO", "PENDING_REVIEW", "PREAPPROVED"]
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return Dataset.generate(accounts=2, campaigns_per_account=6, adsets_per_campaign=2, ads_per_adset=2, seed=1)
+
+
+@pytest.fixture(scope="module")
+def server(ds):
+    with GraphEmulator(ds, token=TOKEN) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emu(server, ds):
+    """The shared emulator, with faults, budgets, tunables and the log reset for each test."""
+    server.clear_faults()
+    server.clear_budgets()
+    server.reset_log()
+    server.max_insights_days_with_breakdowns = None
+    server.omit_usage_headers_below_pct = 0
+    server.job_pending_polls = 2
+    ds.no_permission_accounts.clear()
+    yield server
+
+
+@pytest.fixture(scope="module")
+def http():
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {TOKEN}"
+    return session
+
+
+def get(http, emu, path, **params):
+    return http.get(f"{emu.base_url}/v25.0{path}", params=params)
+
+
+def walk(http, emu, path, **params):
+    """Every row of a listing, following `next`; also the number of pages read."""
+    rows, pages, url = [], 0, f"{emu.base_url}/v25.0{path}"
+    response = http.get(url, params=params)
+    while True:
+        assert response.status_code == 200, response.text
+        body = response.json()
+        rows += body["data"]
+        pages += 1
+        if "next" not in body.get("paging", {}):
+            return rows, pages
+        response = http.get(body["paging"]["next"])
+
+
+def last_30d(ds, account_id):
+    today = ds.today(account_id)
+    return today - dt.timedelta(days=30), today - dt.timedelta(days=1)
+
+
+def error_of(response):
+    return response.json()["error"]
+
+
+# ---------------------------------------------------------------- objects, fields, paging
+def test_me_lists_every_account_and_business(http, emu, ds):
+    assert get(http, emu, "/me").json() == {"id": ds.user.id, "name": ds.user.name}
+    accounts, _ = walk(http, emu, "/me/adaccounts", fields="id,account_id,name,currency")
+    assert {a["id"] for a in accounts} == ds.expected_ids("adaccounts") == set(ds.accounts)
+    assert all(a["account_id"] == a["id"].removeprefix("act_") for a in accounts)
+    businesses, _ = walk(http, emu, "/me/businesses", fields="id,name")
+    assert {b["id"] for b in businesses} == ds.expected_ids("businesses")
+
+
+def test_ad_account_has_meta_shaped_fields(http, emu, ds):
+    account = get(http, emu, f"/{ds.accounts[0]}",
+                  fields="name,currency,timezone_name,account_status,amount_spent").json()
+    assert account["id"] == ds.accounts[0]
+    assert isinstance(account["amount_spent"], str) and account["account_status"] == 1
+    assert set(account) == {"id", "name", "currency", "timezone_name", "account_status", "amount_spent"}
+
+
+def test_paging_walks_three_or_more_pages_and_omits_next_on_the_last(http, emu, ds):
+    account = ds.accounts[0]
+    ads, pages = walk(http, emu, f"/{account}/ads", fields="id,name,effective_status", limit=4)
+    expected = ds.expected_ids("ads", account_id=account)
+    assert pages >= 3
+    assert [ad["id"] for ad in ads] == sorted(expected, key=ads_order(ds, account))
+    assert {ad["effective_status"] for ad in ads}.isdisjoint({"ARCHIVED", "DELETED"})
+
+
+def ads_order(ds, account):
+    order = {node.id: node.seq for node in ds.nodes(account, "ad")}
+    return order.__getitem__
+
+
+def test_every_stream_lists_its_expected_ids(http, emu, ds):
+    edges = {"campaigns": "campaigns", "adsets": "adsets", "ads": "ads", "adcreatives": "adcreatives",
+             "adimages": "adimages", "advideos": "advideos", "custom_audiences": "customaudiences"}
+    for account in ds.accounts:
+        for stream, edge in edges.items():
+            rows, _ = walk(http, emu, f"/{account}/{edge}", fields="id", limit=100)
+            assert {row["id"] for row in rows} == ds.expected_ids(stream, account_id=account), stream
+
+
+def test_object_shapes_follow_meta(http, emu, ds):
+    account = ds.accounts[0]
+    campaign = get(http, emu, f"/{account}/campaigns", fields="id,created_time,updated_time,status,budget_remaining",
+                   limit=1).json()["data"][0]
+    assert campaign["created_time"].endswith("+0000") and len(campaign["created_time"]) == 24
+    assert isinstance(campaign["budget_remaining"], str)
+    ad = get(http, emu, f"/{account}/ads", fields="id,creative,adset_id", limit=1).json()["data"][0]
+    assert set(ad["creative"]) == {"id"}
+    image = get(http, emu, f"/{account}/adimages", fields="id,hash,url", limit=1).json()["data"][0]
+    assert image["id"] == f"{account.removeprefix('act_')}:{image['hash']}"
+    audience = get(http, emu, f"/{account}/customaudiences", fields="id,time_created,time_updated").json()["data"][0]
+    assert isinstance(audience["time_created"], int) and isinstance(audience["time_updated"], int)
+
+
+def test_without_fields_only_id_and_name_come_back(http, emu, ds):
+    campaign = get(http, emu, f"/{ds.accounts[0]}/campaigns").json()["data"][0]
+    assert set(campaign) == {"id", "name"}
+    audience = get(http, emu, f"/{ds.accounts[0]}/customaudiences").json()["data"][0]
+    assert set(audience) == {"id"}
+
+
+def test_unknown_field_answers_code_100_and_nested_fields_are_accepted(http, emu, ds):
+    response = get(http, emu, f"/{ds.accounts[0]}/campaigns", fields="id,bogus_field")
+    assert response.status_code == 400
+    assert error_of(response)["code"] == 100
+    assert error_of(response)["message"] == \
+        "(#100) Tried accessing nonexisting field (bogus_field) on node type (Campaign)"
+    ok = get(http, emu, f"/{ds.accounts[0]}/ads", fields="id,creative{id,name},adset{id}")
+    assert ok.status_code == 200 and "creative" in ok.json()["data"][0]
+
+
+def test_permission_gated_account_field_answers_code_200(http, emu, ds):
+    response = get(http, emu, f"/{ds.accounts[0]}", fields="name,funding_source_details")
+    assert response.status_code == 403 and error_of(response)["code"] == 200
+
+
+# ---------------------------------------------------------------- filtering
+def test_status_filter_listing_every_status_includes_deleted(http, emu, ds):
+    account = ds.accounts[0]
+    filtering = json.dumps([{"field": "ad.effective_status", "operator": "IN", "value": ALL_AD_STATUSES}])
+    ads, _ = walk(http, emu, f"/{account}/ads", fields="id", filtering=filtering, limit=50)
+    assert {ad["id"] for ad in ads} == ds.expected_ids("ads", account_id=account, include_deleted=True)
+    assert len(ds.expected_ids("ads", account_id=account, include_deleted=True)) > \
+        len(ds.expected_ids("ads", account_id=account))
+
+
+def test_updated_time_filter_and_touch(http, emu, ds):
+    account = ds.accounts[0]
+    since = int(time.time()) - 3600
+    filtering = json.dumps([{"field": "campaign.effective_status", "operator": "IN", "value": ALL_CAMPAIGN_STATUSES},
+                            {"field": "campaign.updated_time", "operator": "GREATER_THAN", "value": since}])
+    before, _ = walk(http, emu, f"/{account}/campaigns", fields="id", filtering=filtering)
+    assert before == []
+    touched = sorted(ds.expected_ids("campaigns", account_id=account))[:2]
+    ds.touch("campaigns", touched, dt.datetime.now(dt.timezone.utc))
+    after, _ = walk(http, emu, f"/{account}/campaigns", fields="id,updated_time", filtering=filtering)
+    assert {c["id"] for c in after} == set(touched) == \
+        ds.expected_ids("campaigns", account_id=account, include_deleted=True, updated_after=since)
+
+
+def test_unknown_filter_field_answers_code_100(http, emu, ds):
+    filtering = json.dumps([{"field": "adcreative.updated_time", "operator": "GREATER_THAN", "value": 0}])
+    response = get(http, emu, f"/{ds.accounts[0]}/adcreatives", fields="id", filtering=filtering)
+    assert response.status_code == 400 and error_of(response)["code"] == 100
+
+
+# ---------------------------------------------------------------- auth, accounts, versions
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}])
+def test_missing_or_wrong_token_answers_190(emu, headers):
+    response = requests.get(f"{emu.base_url}/v25.0/me", headers=headers)
+    assert response.status_code == 400
+    assert error_of(response)["code"] == 190 and error_of(response)["type"] == "OAuthException"
+
+
+def test_query_token_is_logged_and_never_echoed(http, emu, ds):
+    response = http.get(f"{emu.base_url}/v25.0/{ds.accounts[0]}/ads",
+                        params={"fields": "id", "limit": 2, "access_token": TOKEN})
+    assert TOKEN not in response.text and TOKEN not in json.dumps(dict(response.headers))
+    assert TOKEN not in response.json()["paging"]["next"]
+    assert emu.requests[-1].had_query_token and TOKEN not in str(emu.requests[-1])
+    get(http, emu, "/me")
+    assert not emu.requests[-1].had_query_token
+
+
+def test_unknown_account_answers_33_and_unpermitted_account_answers_200(http, emu, ds):
+    unknown = get(http, emu, "/act_999/campaigns", fields="id")
+    assert unknown.status_code == 400
+    assert (error_of(unknown)["code"], error_of(unknown)["error_subcode"]) == (100, 33)
+    assert "act_999" in error_of(unknown)["message"]
+    ds.no_permission_accounts.add(ds.accounts[1])
+    denied = get(http, emu, f"/{ds.accounts[1]}/insights")
+    assert denied.status_code == 403 and error_of(denied)["code"] == 200
+
+
+def test_retired_version_answers_2635(http, emu):
+    response = http.get(f"{emu.base_url}/v18.0/me")
+    assert response.status_code == 400 and error_of(response)["code"] == 2635
+    assert http.get(f"{emu.base_url}/v26.0/me").status_code == 200
+
+
+# ---------------------------------------------------------------- faults
+def test_http_500_fault_fires_after_and_times(http, emu, ds):
+    fault = emu.inject(Fault("http_500", path_pattern=r"/campaigns$", times=2, after=1))
+    statuses = [get(http, emu, f"/{ds.accounts[0]}/campaigns").status_code for _ in range(4)]
+    assert statuses == [200, 500, 500, 200]
+    assert (fault.seen, fault.fired) == (3, 2)
+    assert get(http, emu, "/me").status_code == 200
+
+
+@pytest.mark.parametrize("kind, status, code, subcode", [
+    ("code_1", 500, 1, 99), ("code_2", 400, 2, None), ("token_190", 400, 190, 463),
+    ("permission_200", 403, 200, None), ("unknown_object_33", 400, 100, 33), ("row_ceiling", 400, 100, 1487534),
+    ("reduce_data_code_1", 500, 1, None), ("error_in_200", 200, 1, None), ("version_2635", 400, 2635, None),
+    ("http_429", 429, 4, None),
+])
+def test_error_faults_answer_meta_envelopes(http, emu, ds, kind, status, code, subcode):
+    emu.inject(Fault(kind, path_pattern=r"/campaigns$"))
+    response = get(http, emu, f"/{ds.accounts[0]}/campaigns")
+    assert response.status_code == status
+    error = error_of(response)
+    assert (error["code"], error.get("error_subcode")) == (code, subcode)
+    assert error["fbtrace_id"]
+
+
+def test_transport_faults(http, emu, ds):
+    path = f"/{ds.accounts[0]}/campaigns"
+    emu.inject(Fault("truncated_json", path_pattern=r"/campaigns$"))
+    truncated = get(http, emu, path, fields="id,name")
+    assert truncated.status_code == 200
+    with pytest.raises(ValueError):
+        truncated.json()
+    emu.inject(Fault("html_502", path_pattern=r"/campaigns$"))
+    bad_gateway = get(http, emu, path)
+    assert bad_gateway.status_code == 502 and bad_gateway.headers["Content-Type"].startswith("text/html")
+    emu.inject(Fault("connection_reset", path_pattern=r"/campaigns$"))
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{emu.base_url}/v25.0{path}", headers={"Authorization": f"Bearer {TOKEN}"})
+    emu.inject(Fault("slow", path_pattern=r"/campaigns$", seconds=0.2))
+    started = time.monotonic()
+    assert get(http, emu, path).status_code == 200
+    assert time.monotonic() - started >= 0.2
+
+
+def test_buc_fault_carries_minutes_and_true_seconds(http, emu, ds):
+    emu.inject(Fault("buc_80004", path_pattern=r"/ads$", seconds=90))
+    response = get(http, emu, f"/{ds.accounts[0]}/ads")
+    assert error_of(response)["code"] == 80004 and error_of(response)["is_transient"] is True
+    buc = json.loads(response.headers["X-Business-Use-Case-Usage"])[ds.accounts[0].removeprefix("act_")][0]
+    assert buc["estimated_time_to_regain_access"] == 2 and buc["call_count"] >= 100
+    assert json.loads(response.headers["X-Ad-Account-Usage"])["reset_time_duration"] == 90
+
+
+def test_empty_page_with_next_still_reaches_every_row(http, emu, ds):
+    account = ds.accounts[0]
+    emu.inject(Fault("empty_page_with_next", path_pattern=r"/ads$", times=2, after=1))
+    ads, pages = walk(http, emu, f"/{account}/ads", fields="id", limit=5)
+    assert {ad["id"] for ad in ads} == ds.expected_ids("ads", account_id=account)
+    assert sum(1 for entry in emu.requests if entry.path.endswith("/ads")) == pages
+
+
+# ---------------------------------------------------------------- budget and usage headers
+def test_budget_throttles_with_buc_error_and_recovers(http, emu, ds):
+    account = ds.accounts[0]
+    emu.set_budget(calls=3, window_seconds=1.0)
+    statuses = [get(http, emu, f"/{account}/campaigns").status_code for _ in range(3)]
+    throttled = get(http, emu, f"/{account}/campaigns")
+    assert statuses == [200, 200, 200] and throttled.status_code == 400
+    error = error_of(throttled)
+    assert (error["code"], error["error_subcode"], error["is_transient"]) == (80004, 2446079, True)
+    buc = json.loads(throttled.headers["X-Business-Use-Case-Usage"])[account.removeprefix("act_")][0]
+    assert buc["call_count"] >= 100 and buc["estimated_time_to_regain_access"] == 1
+    reset = json.loads(throttled.headers["X-Ad-Account-Usage"])["reset_time_duration"]
+    assert 0 < reset <= 1
+    assert emu.requests[-1].throttled and emu.requests[-1].account_id == account
+    insights_throttled = get(http, emu, f"/{account}/insights")
+    assert error_of(insights_throttled)["code"] == 80000
+    assert get(http, emu, f"/{ds.accounts[1]}/campaigns").status_code == 200   # its own window
+    time.sleep(emu.regain_seconds(account) + 0.05)
+    assert get(http, emu, f"/{account}/campaigns").status_code == 200
+
+
+def test_usage_headers_report_budget_use_and_can_be_omitted(http, emu, ds):
+    account = ds.accounts[0]
+    emu.set_budget(calls=10, window_seconds=60, account_id=account)
+    for _ in range(4):
+        response = get(http, emu, f"/{account}/insights")
+    buc = json.loads(response.headers["X-Business-Use-Case-Usage"])[account.removeprefix("act_")][0]
+    assert (buc["type"], buc["call_count"]) == ("ads_insights", 40)
+    assert json.loads(response.headers["x-fb-ads-insights-throttle"])["acc_id_util_pct"] == 40
+    assert "X-App-Usage" in response.headers
+    emu.omit_usage_headers_below_pct = 60
+    quiet = get(http, emu, f"/{account}/campaigns")   # 50% used
+    assert "X-Business-Use-Case-Usage" not in quiet.headers and "X-Ad-Account-Usage" not in quiet.headers
+
+
+# ---------------------------------------------------------------- insights
+def test_ad_insights_last_30d_match_the_ground_truth(http, emu, ds):
+    account = ds.accounts[0]
+    fields = "ad_id,ad_name,adset_id,campaign_id,account_id,impressions,spend,clicks,cpc,ctr,actions,action_values"
+    rows, pages = walk(http, emu, f"/{account}/insights", level="ad", fields=fields, time_increment=1,
+                       date_preset="last_30d", limit=100)
+    since, until = last_30d(ds, account)
+    assert rows == ds.insight_rows("ad", account, since, until, fields=fields.split(","))
+    assert pages >= 2 and rows
+    assert {(row["ad_id"], row["date_start"]) for row in rows} == ds.expected_ids("ad_insights", account_id=account)
+    assert all(isinstance(row["impressions"], str) and isinstance(row["spend"], str) for row in rows)
+    assert min(row["date_start"] for row in rows) >= since.isoformat()
+    assert max(row["date_stop"] for row in rows) <= until.isoformat()
+
+
+def test_higher_levels_sum_their_ads(http, emu, ds):
+    account = ds.accounts[0]
+    since, until = last_30d(ds, account)
+    time_range = json.dumps({"since": since.isoformat(), "until": until.isoformat()})
+    ads, _ = walk(http, emu, f"/{account}/insights", level="ad", fields="impressions,spend",
+                  time_range=time_range, limit=500)
+    total, _ = walk(http, emu, f"/{account}/insights", level="account", fields="account_id,impressions,spend",
+                    time_range=time_range)
+    assert len(total) == 1 and total[0]["date_start"] == since.isoformat()
+    assert int(total[0]["impressions"]) == sum(int(row["impressions"]) for row in ads)
+
+
+def test_breakdown_rows_split_the_unbroken_totals(http, emu, ds):
+    account = ds.accounts[0]
+    since, until = last_30d(ds, account)
+    plain = ds.insight_rows("campaign", account, since, until, fields=("campaign_id", "impressions"))
+    split, _ = walk(http, emu, f"/{account}/insights", level="campaign", fields="campaign_id,impressions",
+                    breakdowns="age,gender", time_increment=1, limit=500)
+    assert split == ds.insight_rows("campaign", account, since, until, breakdowns=("age", "gender"),
+                                    fields=("campaign_id", "impressions"))
+    assert {row["gender"] for row in split} <= {"female", "male", "unknown"} and "age" in split[0]
+    assert sum(int(r["impressions"]) for r in split) == sum(int(r["impressions"]) for r in plain)
+
+
+def test_breakdown_row_ceiling_and_old_dates(http, emu, ds):
+    account = ds.accounts[0]
+    emu.max_insights_days_with_breakdowns = 7
+    too_much = get(http, emu, f"/{account}/insights", level="ad", breakdowns="country", date_preset="last_30d")
+    assert too_much.status_code == 400
+    assert (error_of(too_much)["code"], error_of(too_much)["error_subcode"]) == (100, 1487534)
+    assert get(http, emu, f"/{account}/insights", level="ad", breakdowns="country",
+               date_preset="last_7d").status_code == 200
+    assert get(http, emu, f"/{account}/insights", level="ad", date_preset="last_30d").status_code == 200
+    old = json.dumps({"since": "2021-01-01", "until": "2021-01-31"})
+    assert error_of(get(http, emu, f"/{account}/insights", time_range=old))["code"] == 3018
+
+
+def test_async_report_run_progresses_and_pages_its_rows(http, emu, ds):
+    account = ds.accounts[0]
+    params = {"level": "adset", "fields": "adset_id,impressions,spend", "time_increment": "1",
+              "date_preset": "last_30d", "breakdowns": "publisher_platform"}
+    run_id = http.post(f"{emu.base_url}/v25.0/{account}/insights", data=params).json()["report_run_id"]
+    polls = [get(http, emu, f"/{run_id}").json() for _ in range(3)]
+    assert [p["async_status"] for p in polls] == ["Job Not Started", "Job Running", "Job Completed"]
+    assert [p["async_percent_completion"] for p in polls] == [0, 50, 100]
+    rows, _ = walk(http, emu, f"/{run_id}/insights", limit=200)
+    since, until = last_30d(ds, account)
+    assert rows == ds.insight_rows("adset", account, since, until, breakdowns=("publisher_platform",),
+                                   fields=params["fields"].split(","))
+
+
+@pytest.mark.parametrize("kind, final", [("job_failed", "Job Failed"), ("job_skipped", "Job Skipped")])
+def test_report_run_faults(http, emu, ds, kind, final):
+    emu.job_pending_polls = 0
+    emu.inject(Fault(kind, path_pattern=r"/insights$"))
+    run_id = http.post(f"{emu.base_url}/v25.0/{ds.accounts[0]}/insights", data={"level": "ad"}).json()["report_run_id"]
+    status = get(http, emu, f"/{run_id}").json()
+    assert status["async_status"] == final
+    if kind == "job_failed":
+        assert (status["error_code"], status["error_subcode"]) == (-2, 2490547)
+    assert get(http, emu, f"/{run_id}/insights").status_code == 400
+
+
+# ---------------------------------------------------------------- dataset and CLI
+def test_same_seed_same_world():
+    now = dt.datetime(2026, 11, 20, 10, tzinfo=dt.timezone.utc)
+    first, second = (Dataset.generate(seed=7, now=now) for _ in range(2))
+    for stream in ("campaigns", "ads", "adimages", "custom_audiences"):
+        assert first.expected_ids(stream, include_deleted=True) == second.expected_ids(stream, include_deleted=True)
+    assert Dataset.generate(seed=8, now=now).expected_ids("ads") != first.expected_ids("ads")
+
+
+def test_cli_prints_the_url_and_serves_until_sigterm():
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "integration_tests.emulator", "--port", "0", "--accounts", "1"],
+                               stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT, env=env)
+    try:
+        line = process.stdout.readline().strip()
+        assert line.startswith("EMULATOR_URL=http://127.0.0.1:")
+        url = line.split("=", 1)[1]
+        me = requests.get(f"{url}/v25.0/me/adaccounts", headers={"Authorization": "Bearer demo-token"})
+        assert [a["id"] for a in me.json()["data"]] == ["act_1000000001"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 0
