@@ -1,0 +1,333 @@
+"""Per ad account pacing of Graph API calls: additive increase, multiplicative decrease (AIMD).
+
+Meta budgets calls per ad account over a rolling hour and tells us how much is used in response
+headers. Each account (the `act_<digits>` segment of the request path) gets its own pace; requests
+that name no account (/me, /me/adaccounts, /me/businesses, /{report_run_id}) share one app-level
+pace. The pace grows by a step while the usage headers show headroom, halves when usage crosses
+the high-water mark or Meta throttles, and a throttle also pauses that key for as long as Meta says.
+A throttled account never stalls the others. The throttle pauses of one key are bounded per sync by
+`max_throttle_wait_minutes`; past it, requests for that key fail with a transient_error.
+
+The CDK calls `acquire_call` before every attempt and `update_from_response` after it (its
+LimiterSession), for every requester built by the factory that holds this object as `_api_budget`.
+Both run per request, so they do a dict lookup, a header read and a short critical section; bodies
+are parsed only for error statuses, where a throttle hides.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional
+from urllib.parse import urlsplit
+
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.call_rate import AbstractAPIBudget, AbstractCallRatePolicy, CallRateLimitHit
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_facebook_ads.components.graph_error_classifier import (
+    GraphError,
+    GraphErrorKind,
+    ad_account_id,
+    classify,
+    scrub,
+)
+from source_facebook_ads.components.pacing_constants import (
+    DECREASE_COOLDOWN_SECONDS,
+    DECREASE_FACTOR,
+    DEFAULT_MAX_THROTTLE_WAIT_MINUTES,
+    DEFAULT_REQUESTS_PER_SECOND,
+    HIGH_WATER_PERCENT,
+    INCREASE_INTERVAL_SECONDS,
+    LONG_WAIT_LOG_INTERVAL_SECONDS,
+    LONG_WAIT_LOG_SECONDS,
+    LOW_WATER_PERCENT,
+    RATE_CEILING_PER_SECOND,
+    RATE_FLOOR_PER_SECOND,
+    RATE_INCREASE_STEP_PER_SECOND,
+    THROTTLE_FALLBACK_MAX_WAIT_SECONDS,
+    THROTTLE_FALLBACK_WAIT_SECONDS,
+    THROTTLE_MIN_WAIT_SECONDS,
+)
+from source_facebook_ads.components.usage_headers import UsageFigure, read_usage
+
+logger = logging.getLogger("airbyte")
+
+APP_KEY = "app"  # the shared pace of requests that name no ad account
+
+
+def pacing_key(url: str) -> str:
+    """`act_<digits>` for a request on an ad account, else the app-level key."""
+    account = ad_account_id(url)
+    return f"act_{account}" if account else APP_KEY
+
+
+def throttle_budget_minutes(config: Mapping[str, Any]) -> float:
+    """Config `max_throttle_wait_minutes` (default 60), validated."""
+    return _config_number(config, "max_throttle_wait_minutes", DEFAULT_MAX_THROTTLE_WAIT_MINUTES, allow_zero=True)
+
+
+@dataclass
+class _KeyPace:
+    """Mutable pacing state of one key; only touched under AimdPacer._lock."""
+
+    rate: float
+    next_slot: float = -math.inf  # earliest time the next request of this key may go
+    paused_until: float = -math.inf  # throttle pause end
+    pause_cause: str = ""
+    throttle_wait_spent: float = 0.0
+    throttles_in_a_row: int = 0  # drives the fallback wait when Meta states none
+    last_increase: float = -math.inf
+    last_decrease: float = -math.inf
+    budget_exhausted: Optional[tuple[str, str]] = None  # (message, internal message) once the budget ran out
+    logged_pause_until: float = -math.inf
+    last_slot_wait_log: float = -math.inf
+
+
+class AimdPacer(AbstractAPIBudget):
+    def __init__(
+        self,
+        requests_per_second: float = DEFAULT_REQUESTS_PER_SECOND,
+        max_throttle_wait_minutes: float = DEFAULT_MAX_THROTTLE_WAIT_MINUTES,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        # The configured rate is where each key starts; a rate above the usual ceiling raises the ceiling.
+        self._initial_rate = max(RATE_FLOOR_PER_SECOND, requests_per_second)
+        self._ceiling = max(RATE_CEILING_PER_SECOND, requests_per_second)
+        self._budget_minutes = max_throttle_wait_minutes
+        self._budget_seconds = max_throttle_wait_minutes * 60
+        self._clock = clock
+        self._sleep = sleep
+        # One lock for every key: the critical sections are a few arithmetic operations, far shorter
+        # than a request, so per-key locks would only add a second lookup.
+        self._lock = threading.Lock()
+        self._paces: dict[str, _KeyPace] = {}
+
+    @classmethod
+    def from_config(
+        cls,
+        config: Mapping[str, Any],
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> "AimdPacer":
+        return cls(
+            requests_per_second=_config_number(config, "requests_per_second", DEFAULT_REQUESTS_PER_SECOND),
+            max_throttle_wait_minutes=throttle_budget_minutes(config),
+            clock=clock,
+            sleep=sleep,
+        )
+
+    # --- AbstractAPIBudget -------------------------------------------------------------------
+
+    def get_matching_policy(self, request: Any) -> Optional[AbstractCallRatePolicy]:
+        return None  # pacing is keyed by account here, not by the CDK's request matchers
+
+    def acquire_call(self, request: Any, block: bool = True, timeout: Optional[float] = None) -> None:
+        """Block until the request's key may send: its throttle pause is over and its next slot has come."""
+        key = pacing_key(_url_of(request))
+        holds_slot = False
+        while True:
+            with self._lock:
+                wait, holds_slot, log_line = self._wait_before_dispatch(key, holds_slot)
+            if wait <= 0:
+                return
+            if not block or (timeout is not None and wait > timeout):
+                raise CallRateLimitHit(
+                    error=f"Pacing {key}: no request slot for {wait:.1f} s",
+                    item=request,
+                    weight=1,
+                    rate=f"{self.current_rate(key):.2f}/s",
+                    time_to_wait=datetime.timedelta(seconds=wait),
+                )
+            if log_line:
+                logger.info(log_line)
+            self._sleep(wait)
+
+    def update_from_response(self, request: Any, response: Any) -> None:
+        """Adjust the request's key from the usage headers, or pause it on a throttle error."""
+        if not isinstance(response, requests.Response) or getattr(response, "from_cache", False):
+            return  # a replayed cached response carries stale headers and used no quota
+        url = _url_of(request)
+        key = pacing_key(url)
+        usage = read_usage(response.headers, ad_account_id(url))
+        throttle = _throttle_error(response, url) if response.status_code >= 400 else None
+        with self._lock:
+            pace = self._pace(key)
+            now = self._clock()
+            if throttle is not None:
+                log_lines = self._on_throttle(key, pace, throttle, now)
+            else:
+                if response.status_code < 300:
+                    pace.throttles_in_a_row = 0
+                log_lines = self._on_usage(key, pace, usage.account, usage.app, now)
+        for line in log_lines:
+            logger.info(line)
+
+    # --- introspection (tests, logs) -------------------------------------------------------------
+
+    def current_rate(self, key: str) -> float:
+        with self._lock:
+            return self._pace(key).rate
+
+    def throttle_wait_spent(self, key: str) -> float:
+        with self._lock:
+            return self._pace(key).throttle_wait_spent
+
+    # --- internals (called with self._lock held) --------------------------------------------------
+
+    def _pace(self, key: str) -> _KeyPace:
+        pace = self._paces.get(key)
+        if pace is None:
+            pace = self._paces[key] = _KeyPace(rate=self._initial_rate)
+        return pace
+
+    def _wait_before_dispatch(self, key: str, holds_slot: bool) -> tuple[float, bool, Optional[str]]:
+        """Seconds the caller must still wait, whether it now holds a slot, and a line to log if any.
+
+        A caller reserves its slot before sleeping, so threads of one key queue up one interval apart
+        instead of all waking at the same instant.
+        """
+        pace = self._pace(key)
+        if pace.budget_exhausted is not None:
+            message, internal_message = pace.budget_exhausted
+            raise AirbyteTracedException(
+                message=message, internal_message=internal_message, failure_type=FailureType.transient_error
+            )
+        now = self._clock()
+        if pace.paused_until > now:
+            # Checked again after a slot wait too: a throttle may have paused the key meanwhile, and
+            # the slot reserved before it must not be used.
+            wait = pace.paused_until - now
+            log_line = None
+            if wait > LONG_WAIT_LOG_SECONDS and pace.logged_pause_until != pace.paused_until:
+                pace.logged_pause_until = pace.paused_until  # once per pause, not once per waiting thread
+                log_line = (
+                    f"Pacing {key}: waiting {wait:.0f} s before its next request: {pace.pause_cause} "
+                    f"({pace.throttle_wait_spent:.0f} of {self._budget_seconds:.0f} s of its throttle budget used)"
+                )
+            return wait, False, log_line
+        if holds_slot:
+            return 0.0, True, None  # the slot reserved before sleeping has come
+        slot = max(now, pace.next_slot)
+        pace.next_slot = slot + 1.0 / pace.rate
+        wait = slot - now
+        log_line = None
+        if wait > LONG_WAIT_LOG_SECONDS and now - pace.last_slot_wait_log >= LONG_WAIT_LOG_INTERVAL_SECONDS:
+            pace.last_slot_wait_log = now
+            log_line = (
+                f"Pacing {key}: waiting {wait:.0f} s for its next request slot; it is paced at "
+                f"{pace.rate:.2f} requests/s and other requests are queued before this one."
+            )
+        return wait, wait > 0, log_line
+
+    def _on_usage(
+        self, key: str, pace: _KeyPace, account: Optional[UsageFigure], app: Optional[UsageFigure], now: float
+    ) -> list[str]:
+        # An account's own figures govern growth; app-wide figures can only slow it down. The app key
+        # has only app-wide figures. A missing header is unknown: it never justifies growth.
+        governing = app if key == APP_KEY else account
+        known = [figure for figure in (governing, app) if figure is not None]
+        if not known:
+            return []
+        peak = max(known, key=lambda figure: figure.percent)
+        if peak.percent >= HIGH_WATER_PERCENT:
+            return self._decrease(key, pace, now, f"usage {peak}")
+        if governing is not None and governing.percent <= LOW_WATER_PERCENT and peak.percent < HIGH_WATER_PERCENT:
+            since_last_change = now - max(pace.last_increase, pace.last_decrease)
+            if since_last_change >= INCREASE_INTERVAL_SECONDS and pace.rate < self._ceiling:
+                old = pace.rate
+                pace.rate = min(self._ceiling, pace.rate + RATE_INCREASE_STEP_PER_SECOND)
+                pace.last_increase = now
+                return [_pace_change_line(key, old, pace.rate, f"usage {peak}, at or under {LOW_WATER_PERCENT:g}%")]
+        return []
+
+    def _decrease(self, key: str, pace: _KeyPace, now: float, cause: str) -> list[str]:
+        if now - pace.last_decrease < DECREASE_COOLDOWN_SECONDS or pace.rate <= RATE_FLOOR_PER_SECOND:
+            return []
+        old = pace.rate
+        pace.rate = max(RATE_FLOOR_PER_SECOND, pace.rate * DECREASE_FACTOR)
+        pace.last_decrease = now
+        return [_pace_change_line(key, old, pace.rate, cause)]
+
+    def _on_throttle(self, key: str, pace: _KeyPace, throttle: GraphError, now: float) -> list[str]:
+        already_paused = pace.paused_until > now
+        if throttle.retry_after_seconds is not None:
+            wait, source = throttle.retry_after_seconds, "the wait Meta stated"
+        elif already_paused:
+            # The answer of a request sent before the pause began: the pause already covers it.
+            return []
+        else:
+            wait = min(THROTTLE_FALLBACK_MAX_WAIT_SECONDS, THROTTLE_FALLBACK_WAIT_SECONDS * 2**pace.throttles_in_a_row)
+            source = "a default wait, as Meta stated none"
+        wait = max(wait, THROTTLE_MIN_WAIT_SECONDS)
+        if not already_paused:
+            pace.throttles_in_a_row += 1
+        extension = now + wait - max(pace.paused_until, now)
+        log_lines = self._decrease(key, pace, now, f"Meta throttled it: {throttle.user_message}")
+        if extension <= 0:
+            return log_lines
+        if pace.throttle_wait_spent + extension > self._budget_seconds:
+            pace.budget_exhausted = self._budget_exhausted_messages(key, pace, throttle, wait)
+            return log_lines + [f"Pacing {key}: {pace.budget_exhausted[0]}"]
+        pace.throttle_wait_spent += extension
+        pace.paused_until = now + wait
+        pace.pause_cause = f"{throttle.user_message} The pause is {wait:.0f} s, {source}"
+        return log_lines + [
+            f"Pacing {key}: {throttle.user_message} Pausing its requests for {wait:.0f} s ({source}); "
+            f"{pace.throttle_wait_spent:.0f} of {self._budget_seconds:.0f} s of its throttle budget used."
+        ]
+
+    def _budget_exhausted_messages(
+        self, key: str, pace: _KeyPace, throttle: GraphError, wait: float
+    ) -> tuple[str, str]:
+        who = "requests not tied to an ad account (/me, report runs)" if key == APP_KEY else f"ad account {key}"
+        message = (
+            f"Meta kept throttling {who} beyond this sync's throttle budget: waiting another {wait:.0f} s would "
+            f"exceed max_throttle_wait_minutes={self._budget_minutes:g} ({pace.throttle_wait_spent:.0f} s already "
+            f"spent waiting); run the sync again later or raise max_throttle_wait_minutes."
+        )
+        return message, scrub(f"{message} Last throttle: {throttle.technical_detail}")
+
+
+def _pace_change_line(key: str, old: float, new: float, cause: str) -> str:
+    return f"Pacing {key}: {old:.2f} -> {new:.2f} requests/s ({cause})."
+
+
+def _throttle_error(response: requests.Response, url: str) -> Optional[GraphError]:
+    """The throttle in an error response, if it is one (the body of an error is small)."""
+    try:
+        body = json.loads(response.content) if response.content else None
+    except ValueError:
+        body = None
+    path = urlsplit(url).path
+    error = classify(response.status_code, body, path, None, response.headers)
+    return error if error.kind is GraphErrorKind.RATE_LIMITED else None
+
+
+def _url_of(request: Any) -> str:
+    return str(getattr(request, "url", "") or "")
+
+
+def _config_number(config: Mapping[str, Any], name: str, default: float, allow_zero: bool = False) -> float:
+    value = config.get(name)
+    if value is None or value == "":
+        return float(default)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
+        raise AirbyteTracedException(
+            message=f"The configuration value {name}={value!r} is not valid: it must be a number "
+            f"{'of at least 0' if allow_zero else 'greater than 0'}.",
+            internal_message=f"Invalid {name}: {value!r}",
+            failure_type=FailureType.config_error,
+        )
+    return number

@@ -1,0 +1,406 @@
+"""What a Graph API answer means, keyed by Meta's error code and subcode, then the HTTP status.
+
+Pure: no CDK here, so the table can be read and tested on its own. `graph_error_handler` turns a
+`GraphError` into the CDK's retry/fail decision and `aimd_pacer` uses it to spot throttles.
+Meta says to handle errors by code, never by message text, and its HTTP statuses are unreliable
+(400 for rate limits and for code 190, 500 for code 1): the status only decides when the body
+carries no error code we know. Every message is scrubbed of anything that looks like a token.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Mapping, Optional
+
+import requests
+
+from source_facebook_ads.components.pacing_constants import (
+    MIN_INSIGHTS_WINDOW_DAYS,
+    MIN_PAGE_SIZE,
+    POLICY_BLOCK_WAIT_SECONDS,
+)
+from source_facebook_ads.components.usage_headers import read_usage
+
+# Meta's codes (graph-api-notes.md, "Errors"). These are facts about the API, not tuning knobs.
+TOKEN_CODES = frozenset({102, 190})
+PERMISSION_CODES = frozenset({10, *range(200, 300)})
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 341, 613, *range(80000, 80015)})
+RATE_LIMIT_SUBCODES = frozenset({2446079})
+POLICY_BLOCK_CODE = 368
+TRANSIENT_CODES = frozenset({1, 2})
+RETIRED_VERSION_CODE = 2635
+INVALID_PARAMETER_CODE = 100
+UNKNOWN_OBJECT_SUBCODE = 33
+TOO_MUCH_DATA_SUBCODES = frozenset({1487534, 1504018})  # too much data; sync insights call timed out
+# Code 1 with this text is Meta's other way of saying "too much data" (observed, HTTP 500). The one
+# place we read message text, because the code alone (1 = unknown error) cannot tell it apart.
+TOO_MUCH_DATA_TEXT = "reduce the amount of data"
+# Codes whose meaning is "this request is wrong": fatal whatever the HTTP status says.
+FATAL_REQUEST_CODES = frozenset({INVALID_PARAMETER_CODE, 2500})
+
+_ACCOUNT_IN_PATH = re.compile(r"/act_(\d+)(?=/|$)")
+_VERSION_IN_PATH = re.compile(r"^/?(v\d+\.\d+)(?=/|$)")
+# Defensive scrubbing: we send the token in a header, but Meta's messages ("Malformed access token
+# EAAB...") and urllib3's exception texts (which quote the URL) can still carry one.
+_TOKEN_PATTERNS = (
+    (re.compile(r"(access_token=)[^&\s'\"]+", re.IGNORECASE), r"\1***"),
+    (re.compile(r"\bEAA[A-Za-z0-9]{16,}"), "***"),
+    (re.compile(r"(Bearer\s+)[A-Za-z0-9._\-]+", re.IGNORECASE), r"\1***"),
+    (re.compile(r"((?:https?://[^\s?'\"]+)|(?:/[\w.\-/]+))\?[^\s'\")]*"), r"\1"),  # drop query strings
+)
+
+_TRANSIENT_EXCEPTIONS = (
+    requests.exceptions.ConnectionError,  # includes ConnectTimeout
+    requests.exceptions.Timeout,  # includes ReadTimeout
+    requests.exceptions.ChunkedEncodingError,  # the body was cut off in transit
+    requests.exceptions.ContentDecodingError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+class GraphErrorKind(Enum):
+    NONE = "none"  # not an error
+    INVALID_TOKEN = "invalid_token"
+    MISSING_PERMISSION = "missing_permission"
+    UNKNOWN_ACCOUNT = "unknown_account"
+    API_VERSION_RETIRED = "api_version_retired"
+    TOO_MUCH_DATA = "too_much_data"  # shrink the request; fatal only when it cannot shrink
+    RATE_LIMITED = "rate_limited"  # pace down and wait; not a retry of the transient kind
+    TRANSIENT = "transient"  # retry with backoff, bounded
+    UNEXPECTED = "unexpected"  # fail: a bug or a bad config value, with Meta's own words
+
+    @property
+    def is_config_error(self) -> bool:
+        return self in _CONFIG_ERROR_KINDS
+
+
+_CONFIG_ERROR_KINDS = frozenset(
+    {
+        GraphErrorKind.INVALID_TOKEN,
+        GraphErrorKind.MISSING_PERMISSION,
+        GraphErrorKind.UNKNOWN_ACCOUNT,
+        GraphErrorKind.API_VERSION_RETIRED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class GraphError:
+    kind: GraphErrorKind
+    user_message: str = ""  # one sentence for a person: what happened and what to do
+    technical_detail: str = ""  # HTTP status, code, subcode, fbtrace_id, path, Meta's message
+    # Seconds Meta said to wait (usage headers, Retry-After); for a policy block without one, the
+    # long back-off Meta asks for. None when Meta said nothing.
+    retry_after_seconds: Optional[float] = None
+
+    @property
+    def message(self) -> str:
+        """The sentence for a person followed by the technical details."""
+        if not self.technical_detail:
+            return self.user_message
+        return f"{self.user_message} Details: {self.technical_detail}."
+
+
+NO_ERROR = GraphError(GraphErrorKind.NONE)
+
+
+class Shrink(Enum):
+    """How a request that asked for too much data can be made smaller."""
+
+    SMALLER_PAGE = "smaller_page"  # halve `limit` (edges)
+    SMALLER_WINDOW = "smaller_window"  # split the `time_range` (insights)
+    IMPOSSIBLE = "impossible"  # already at the smallest page / window
+
+
+def ad_account_id(url_or_path: str) -> Optional[str]:
+    """The digits of the `act_<digits>` path segment (`/v25.0/act_123/campaigns` -> "123"), if any."""
+    match = _ACCOUNT_IN_PATH.search(url_or_path.split("?", 1)[0])
+    return match.group(1) if match else None
+
+
+def scrub(text: str) -> str:
+    """Remove anything that looks like a token or a query string from a text meant for logs or users."""
+    for pattern, replacement in _TOKEN_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def classify(
+    status: Optional[int],
+    body: Any,
+    url_path: str,
+    exception: Optional[BaseException],
+    headers: Optional[Mapping[str, str]] = None,
+) -> GraphError:
+    """Classify one Graph API answer.
+
+    `body` is the parsed JSON body, or None when it was empty or did not parse (for a 2xx that is
+    itself an error: the CDK's JsonDecoder would turn it into {} and silently lose the page).
+    `url_path` must be a path without its query string. `headers` (optional) supply the wait
+    Meta states in its usage headers.
+    """
+    url_path = url_path.split("?", 1)[0]
+    if exception is not None:
+        return _classify_exception(exception, url_path)
+    meta_error = body.get("error") if isinstance(body, Mapping) else None
+    if isinstance(meta_error, Mapping):
+        by_code = _classify_meta_error(status, meta_error, url_path, headers)
+        if by_code is not None:
+            return by_code
+        # An error code we do not know: the HTTP status decides.
+        return _classify_status(status, url_path, _technical_detail(status, meta_error, url_path), headers, meta_error)
+    if status is not None and 200 <= status < 300:
+        if body is None:
+            return GraphError(
+                GraphErrorKind.TRANSIENT,
+                f"Meta answered {_target(url_path)} with an empty or cut-off body, so the page is read again.",
+                _technical_detail(status, None, url_path, "body empty or not valid JSON"),
+            )
+        return NO_ERROR
+    note = None if body is not None else "body empty or not valid JSON"
+    return _classify_status(status, url_path, _technical_detail(status, None, url_path, note), headers, None)
+
+
+def how_to_shrink(url_path: str, query: Mapping[str, str]) -> Shrink:
+    """How a request Meta found too big can be made smaller, from its path and query parameters."""
+    if _is_insights(url_path):
+        days = _window_days(query)
+        if days is not None and days > MIN_INSIGHTS_WINDOW_DAYS:
+            return Shrink.SMALLER_WINDOW
+        return Shrink.IMPOSSIBLE
+    return Shrink.SMALLER_PAGE if _page_size(query) > MIN_PAGE_SIZE else Shrink.IMPOSSIBLE
+
+
+def cannot_shrink(error: GraphError, url_path: str, query: Mapping[str, str]) -> GraphError:
+    """The configuration error for a too-big request that is already as small as the connector makes it."""
+    if _is_insights(url_path):
+        days = _window_days(query)
+        smallest = f"a {days}-day window" if days is not None else "a request without a date window to split"
+        if days == 1:
+            smallest = f"the single day {_window_since(query)}"
+        fields = [name for name in query.get("fields", "").split(",") if name]
+        breakdowns = query.get("breakdowns") or "none"
+        advice = (
+            f"request fewer insights fields (now {len(fields)}) or breakdowns (now {breakdowns}), "
+            "or a coarser level, for this stream"
+        )
+    else:
+        smallest = f"pages of {_page_size(query)} objects"
+        advice = "request fewer fields for this stream (heavy ones first), or lower page_size"
+    return GraphError(
+        GraphErrorKind.TOO_MUCH_DATA,
+        f"Meta refuses to return the data asked of {_target(url_path)} even with {smallest}: {advice}.",
+        error.technical_detail,
+    )
+
+
+def _classify_exception(exception: BaseException, url_path: str) -> GraphError:
+    detail = _join(f"path {url_path}" if url_path else None, f"exception {type(exception).__name__}: {exception}")
+    if isinstance(exception, _TRANSIENT_EXCEPTIONS):
+        return GraphError(
+            GraphErrorKind.TRANSIENT,
+            f"The connection to Meta failed or timed out while reading {_target(url_path)}.",
+            scrub(detail),
+        )
+    return GraphError(
+        GraphErrorKind.UNEXPECTED,
+        f"The request to Meta for {_target(url_path)} could not be sent ({type(exception).__name__}).",
+        scrub(detail),
+    )
+
+
+def _classify_meta_error(
+    status: Optional[int], error: Mapping[str, Any], url_path: str, headers: Optional[Mapping[str, str]]
+) -> Optional[GraphError]:
+    code = _int(error.get("code"))
+    subcode = _int(error.get("error_subcode"))
+    detail = _technical_detail(status, error, url_path)
+    target = _target(url_path)
+
+    if code in TOKEN_CODES:
+        return GraphError(GraphErrorKind.INVALID_TOKEN, _INVALID_TOKEN_MESSAGE, detail)
+    if code in PERMISSION_CODES:
+        return GraphError(GraphErrorKind.MISSING_PERMISSION, _missing_permission_message(url_path), detail)
+    if code == INVALID_PARAMETER_CODE and subcode == UNKNOWN_OBJECT_SUBCODE:
+        return GraphError(GraphErrorKind.UNKNOWN_ACCOUNT, _unknown_object_message(url_path), detail)
+    if (code == INVALID_PARAMETER_CODE and subcode in TOO_MUCH_DATA_SUBCODES) or (
+        code == 1 and TOO_MUCH_DATA_TEXT in str(error.get("message", "")).lower()
+    ):
+        return GraphError(
+            GraphErrorKind.TOO_MUCH_DATA, f"Meta asked to reduce the amount of data requested from {target}.", detail
+        )
+    if code == POLICY_BLOCK_CODE:
+        return GraphError(
+            GraphErrorKind.RATE_LIMITED,
+            f"Meta temporarily blocked requests for {target} for policy reasons (code 368).",
+            detail,
+            _stated_wait(headers, url_path) or POLICY_BLOCK_WAIT_SECONDS,
+        )
+    if code in RATE_LIMIT_CODES or subcode in RATE_LIMIT_SUBCODES:
+        wait = _stated_wait(headers, url_path)
+        return GraphError(GraphErrorKind.RATE_LIMITED, f"Meta is throttling {target} (code {code}).", detail, wait)
+    if code == RETIRED_VERSION_CODE:
+        return GraphError(GraphErrorKind.API_VERSION_RETIRED, _retired_version_message(url_path), detail)
+    if code in TRANSIENT_CODES or error.get("is_transient") is True:
+        problem = f"Meta's Graph API had a temporary problem answering {target} (code {code})."
+        return GraphError(GraphErrorKind.TRANSIENT, problem, detail)
+    if code in FATAL_REQUEST_CODES:
+        return _unexpected(error, url_path, detail)
+    if status is not None and 200 <= status < 300:
+        # Status 200 with an error body is not a success; with a code we do not know, try again.
+        return GraphError(
+            GraphErrorKind.TRANSIENT, f"Meta answered {target} with status {status} and an error (code {code}).", detail
+        )
+    return None
+
+
+def _classify_status(
+    status: Optional[int],
+    url_path: str,
+    detail: str,
+    headers: Optional[Mapping[str, str]],
+    meta_error: Optional[Mapping[str, Any]],
+) -> GraphError:
+    target = _target(url_path)
+    if status == 401:
+        return GraphError(GraphErrorKind.INVALID_TOKEN, _INVALID_TOKEN_MESSAGE, detail)
+    if status == 403:
+        return GraphError(GraphErrorKind.MISSING_PERMISSION, _missing_permission_message(url_path), detail)
+    if status == 429:
+        wait = _stated_wait(headers, url_path)
+        return GraphError(GraphErrorKind.RATE_LIMITED, f"Meta is throttling {target} (HTTP 429).", detail, wait)
+    if meta_error is None or (status is not None and status >= 500):
+        # 5xx, or a body that is not a Graph error at all (an HTML page from a proxy, a cut-off body).
+        problem = f"Meta's Graph API had a temporary problem answering {target} (HTTP {status})."
+        return GraphError(GraphErrorKind.TRANSIENT, problem, detail)
+    return _unexpected(meta_error, url_path, detail)
+
+
+def _unexpected(error: Mapping[str, Any], url_path: str, detail: str) -> GraphError:
+    meta_message = scrub(str(error.get("message") or "no message"))
+    return GraphError(
+        GraphErrorKind.UNEXPECTED,
+        f"Meta's Graph API rejected the request for {_target(url_path)}: {meta_message}",
+        detail,
+    )
+
+
+_INVALID_TOKEN_MESSAGE = (
+    "Meta rejected the access token (invalid, expired or revoked): generate a new System User token in "
+    "Meta Business Settings > Users > System Users > Generate New Token, with the ads_read and "
+    "read_insights permissions, and paste it into access_token."
+)
+
+
+def _missing_permission_message(url_path: str) -> str:
+    account = ad_account_id(url_path)
+    if account:
+        return (
+            f"The access token may not read ad account act_{account}: in Meta Business Settings, assign "
+            f'the ad account to the System User with the "Manage campaigns" task, and make sure the token '
+            f"has the ads_read and read_insights permissions."
+        )
+    return (
+        f"The access token lacks a permission for {_target(url_path)}: make sure the System User's token has "
+        f"the ads_read, read_insights and business_management permissions and that the System User is "
+        f'assigned the assets it reads with the "Manage campaigns" task.'
+    )
+
+
+def _unknown_object_message(url_path: str) -> str:
+    account = ad_account_id(url_path)
+    if account:
+        return (
+            f"Ad account act_{account} does not exist or the access token cannot see it: check the id in "
+            f"account_ids and that the ad account is assigned to the System User."
+        )
+    return f"{_target(url_path)} does not exist or the access token cannot see it."
+
+
+def _retired_version_message(url_path: str) -> str:
+    match = _VERSION_IN_PATH.search(url_path)
+    version = match.group(1) if match else "in use"
+    return (
+        f"Meta has retired Marketing API version {version}: set api_version in the connector configuration "
+        f"to a version Meta still supports."
+    )
+
+
+def _target(url_path: str) -> str:
+    account = ad_account_id(url_path)
+    if account:
+        return f"ad account act_{account}"
+    return url_path or "the Graph API"
+
+
+def _technical_detail(
+    status: Optional[int], error: Optional[Mapping[str, Any]], url_path: str, note: Optional[str] = None
+) -> str:
+    parts = [f"HTTP {status}" if status is not None else None]
+    if error is not None:
+        parts += [
+            f"code {error.get('code')}",
+            f"subcode {error.get('error_subcode')}" if error.get("error_subcode") is not None else None,
+            f"type {error.get('type')}" if error.get("type") else None,
+            f"fbtrace_id {error.get('fbtrace_id')}" if error.get("fbtrace_id") else None,
+        ]
+    parts.append(f"path {url_path}" if url_path else None)
+    if error is not None and error.get("message"):
+        parts.append(f"Meta: {error.get('message')}")
+    if error is not None and error.get("error_user_msg"):
+        parts.append(f"Meta to the user: {error.get('error_user_msg')}")
+    parts.append(note)
+    return scrub(_join(*parts))
+
+
+def _join(*parts: Optional[str]) -> str:
+    return "; ".join(part for part in parts if part)
+
+
+def _stated_wait(headers: Optional[Mapping[str, str]], url_path: str) -> Optional[float]:
+    if not headers:
+        return None
+    return read_usage(headers, ad_account_id(url_path)).regain_access_seconds
+
+
+def _int(value: Any) -> Optional[int]:
+    try:
+        return int(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_insights(url_path: str) -> bool:
+    return url_path.rstrip("/").endswith("/insights")
+
+
+def _page_size(query: Mapping[str, str]) -> int:
+    # Without `limit`, Meta pages by 25, which is also our floor.
+    return _int(query.get("limit")) or MIN_PAGE_SIZE
+
+
+def _window_since(query: Mapping[str, str]) -> str:
+    try:
+        return str(json.loads(query["time_range"])["since"])
+    except (KeyError, ValueError, TypeError):
+        return str(query.get("time_range[since]", "?"))
+
+
+def _window_days(query: Mapping[str, str]) -> Optional[int]:
+    """Days covered by the insights `time_range` (JSON, or time_range[since]/[until]); None if absent."""
+    since, until = query.get("time_range[since]"), query.get("time_range[until]")
+    if "time_range" in query:
+        try:
+            time_range = json.loads(query["time_range"])
+            since, until = time_range.get("since"), time_range.get("until")
+        except (ValueError, AttributeError):
+            return None
+    try:
+        return (datetime.date.fromisoformat(str(until)) - datetime.date.fromisoformat(str(since))).days + 1
+    except ValueError:
+        return None

@@ -1,0 +1,50 @@
+"""Unit tests of the custom components, one module per component.
+
+`graph_response` builds the real `requests.Response` objects that the CDK hands to the error
+handler and the pacer, so the tests exercise the same attribute paths (status, headers, content,
+request.url) as a sync does.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping, Optional
+
+import requests
+
+TOKEN = "EAAGm0PX4ZCpsBAunitTestToken0123456789"
+API = "https://graph.facebook.com/v25.0"
+
+
+def graph_response(
+    status: int,
+    body: Any = None,
+    *,
+    url: str = f"{API}/act_123/campaigns?limit=500&fields=id",
+    headers: Optional[Mapping[str, str]] = None,
+    raw: Optional[bytes] = None,
+) -> requests.Response:
+    """A response as the CDK sees it; `raw` gives the exact body bytes (empty, cut off, HTML)."""
+    response = requests.Response()
+    response.status_code = status
+    response._content = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
+    response.headers.update(headers or {})
+    response.request = requests.Request("GET", url, headers={"Authorization": f"Bearer {TOKEN}"}).prepare()
+    response.url = url
+    return response
+
+
+def meta_error(code: int, subcode: Optional[int] = None, message: str = "An error", **extra: Any) -> dict[str, Any]:
+    """Meta's error envelope."""
+    error: dict[str, Any] = {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AbCdEf123"}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    error.update(extra)
+    return {"error": error}
+
+
+def buc_header(account_id: str, **usage: Any) -> dict[str, str]:
+    """An X-Business-Use-Case-Usage header for one account."""
+    entry = {"type": "ads_management", "call_count": 0, "total_cputime": 0, "total_time": 0, "estimated_time_to_regain_access": 0}
+    entry.update(usage)
+    return {"X-Business-Use-Case-Usage": json.dumps({account_id: [entry]})}

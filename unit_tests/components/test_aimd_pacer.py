@@ -1,0 +1,438 @@
+"""AimdPacer on a fake clock: spacing, additive increase, multiplicative decrease, throttle pauses,
+per-account isolation, the throttle budget; and on a short real clock: thread safety."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any, Optional
+
+import pytest
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_facebook_ads.components.aimd_pacer import APP_KEY, AimdPacer, pacing_key
+from source_facebook_ads.components.pacing_constants import (
+    DECREASE_COOLDOWN_SECONDS,
+    INCREASE_INTERVAL_SECONDS,
+    RATE_CEILING_PER_SECOND,
+    RATE_FLOOR_PER_SECOND,
+    RATE_INCREASE_STEP_PER_SECOND,
+    THROTTLE_FALLBACK_WAIT_SECONDS,
+    THROTTLE_MIN_WAIT_SECONDS,
+)
+from unit_tests.components import API, buc_header, graph_response, meta_error
+
+A = f"{API}/act_111/campaigns?limit=500"
+B = f"{API}/act_222/adsets?limit=500"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def pacer_on(clock: FakeClock, **config: Any) -> AimdPacer:
+    return AimdPacer.from_config(config, clock=clock, sleep=clock.sleep)
+
+
+def request(url: str) -> requests.PreparedRequest:
+    return requests.Request("GET", url).prepare()
+
+
+def respond(pacer: AimdPacer, url: str, status: int = 200, body: Any = None, headers: Optional[dict[str, str]] = None) -> None:
+    pacer.update_from_response(request(url), graph_response(status, body if body is not None else {"data": []}, url=url, headers=headers))
+
+
+def dispatch_times(pacer: AimdPacer, clock: FakeClock, url: str, count: int) -> list[float]:
+    times = []
+    for _ in range(count):
+        pacer.acquire_call(request(url))
+        times.append(clock.now)
+    return times
+
+
+def usage(account: str, percent: float) -> dict[str, str]:
+    return buc_header(account, call_count=percent)
+
+
+def throttle(account: str, minutes: float = 0, reset_seconds: Optional[float] = None, code: int = 80004) -> dict[str, Any]:
+    headers = buc_header(account, call_count=100, estimated_time_to_regain_access=minutes)
+    if reset_seconds is not None:
+        headers["X-Ad-Account-Usage"] = json.dumps({"acc_id_util_pct": 100, "reset_time_duration": reset_seconds})
+    return {"status": 400, "body": meta_error(code), "headers": headers}
+
+
+# --- pacing keys ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url, key",
+    [
+        (f"{API}/act_123/campaigns?after=x", "act_123"),
+        (f"{API}/act_123", "act_123"),
+        (f"{API}/act_123/insights", "act_123"),
+        (f"{API}/me", APP_KEY),
+        (f"{API}/me/adaccounts?fields=account_id", APP_KEY),
+        (f"{API}/me/businesses", APP_KEY),
+        (f"{API}/6023456789012", APP_KEY),  # an async report run
+        (f"{API}/6023456789012/insights", APP_KEY),
+    ],
+)
+def test_pacing_key_is_the_account_in_the_path_else_the_app(url: str, key: str) -> None:
+    assert pacing_key(url) == key
+
+
+def test_requests_without_an_account_share_the_app_pace(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    pacer.acquire_call(request(f"{API}/me"))
+    pacer.acquire_call(request(f"{API}/me/adaccounts"))
+    pacer.acquire_call(request(f"{API}/6023456789012"))
+    assert clock.now == pytest.approx(1.0)  # one shared 2/s pace
+    pacer.acquire_call(request(A))
+    assert clock.now == pytest.approx(1.0)  # an account has its own
+
+
+# --- initial pace ---------------------------------------------------------------------------------
+
+
+def test_initial_pace_is_two_requests_per_second(clock: FakeClock) -> None:
+    assert dispatch_times(pacer_on(clock), clock, A, 5) == pytest.approx([0.0, 0.5, 1.0, 1.5, 2.0])
+
+
+def test_initial_pace_comes_from_the_config(clock: FakeClock) -> None:
+    assert dispatch_times(pacer_on(clock, requests_per_second=4), clock, A, 3) == pytest.approx([0.0, 0.25, 0.5])
+
+
+def test_time_already_passed_counts_toward_the_next_slot(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    pacer.acquire_call(request(A))
+    clock.advance(3)
+    pacer.acquire_call(request(A))
+    assert clock.slept == []
+
+
+@pytest.mark.parametrize("config", [{"requests_per_second": 0}, {"requests_per_second": "fast"}, {"max_throttle_wait_minutes": -1}])
+def test_invalid_config_is_a_config_error(config: dict[str, Any]) -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        AimdPacer.from_config(config)
+    assert raised.value.failure_type is FailureType.config_error
+
+
+def test_config_defaults() -> None:
+    pacer = AimdPacer.from_config({})
+    assert pacer.current_rate("act_1") == 2.0
+    assert pacer._budget_seconds == 3600
+
+
+# --- additive increase ----------------------------------------------------------------------------
+
+
+def test_additive_increase_while_usage_shows_headroom(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    respond(pacer, A, headers=usage("111", 10))
+    assert pacer.current_rate("act_111") == 2.0 + RATE_INCREASE_STEP_PER_SECOND
+    respond(pacer, A, headers=usage("111", 10))  # too soon after the last step
+    assert pacer.current_rate("act_111") == 2.0 + RATE_INCREASE_STEP_PER_SECOND
+    clock.advance(INCREASE_INTERVAL_SECONDS)
+    respond(pacer, A, headers=usage("111", 10))
+    assert pacer.current_rate("act_111") == 2.0 + 2 * RATE_INCREASE_STEP_PER_SECOND
+
+
+def test_increase_stops_at_the_ceiling(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    for _ in range(100):
+        respond(pacer, A, headers=usage("111", 1))
+        clock.advance(INCREASE_INTERVAL_SECONDS)
+    assert pacer.current_rate("act_111") == RATE_CEILING_PER_SECOND
+
+
+def test_the_increased_pace_spaces_requests_closer(clock: FakeClock) -> None:
+    pacer = pacer_on(clock, requests_per_second=1.5)
+    respond(pacer, A, headers=usage("111", 5))
+    assert dispatch_times(pacer, clock, A, 3) == pytest.approx([0.0, 0.5, 1.0])
+
+
+def test_between_the_water_marks_the_pace_holds(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    for _ in range(5):
+        respond(pacer, A, headers=usage("111", 60))
+        clock.advance(INCREASE_INTERVAL_SECONDS)
+    assert pacer.current_rate("act_111") == 2.0
+
+
+# --- unknown usage ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Business-Use-Case-Usage": "not json"},
+        {"X-Ad-Account-Usage": '{"acc_id_util_pct": null}'},
+        # App usage alone says nothing about the account's own budget: no growth on it.
+        {"X-App-Usage": json.dumps({"call_count": 1, "total_time": 1, "total_cputime": 1})},
+    ],
+    ids=["no headers", "garbled", "null figure", "app usage only"],
+)
+def test_unknown_account_usage_never_grows_the_pace(clock: FakeClock, headers: dict[str, str]) -> None:
+    pacer = pacer_on(clock)
+    for _ in range(5):
+        respond(pacer, A, headers=headers)
+        clock.advance(INCREASE_INTERVAL_SECONDS)
+    assert pacer.current_rate("act_111") == 2.0
+
+
+def test_the_app_pace_grows_on_app_usage(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    me = f"{API}/me/adaccounts"
+    respond(pacer, me, headers={"X-App-Usage": json.dumps({"call_count": 3})})
+    assert pacer.current_rate(APP_KEY) == 2.0 + RATE_INCREASE_STEP_PER_SECOND
+    clock.advance(INCREASE_INTERVAL_SECONDS)
+    respond(pacer, me, headers=usage("111", 1))  # an account figure does not govern the app pace
+    assert pacer.current_rate(APP_KEY) == 2.0 + RATE_INCREASE_STEP_PER_SECOND
+
+
+# --- multiplicative decrease ------------------------------------------------------------------------
+
+
+def test_multiplicative_decrease_on_high_usage(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    respond(pacer, A, headers=usage("111", 80))
+    assert pacer.current_rate("act_111") == 1.0
+    respond(pacer, A, headers=usage("111", 85))  # an answer already in flight: no second cut yet
+    assert pacer.current_rate("act_111") == 1.0
+    clock.advance(DECREASE_COOLDOWN_SECONDS)
+    respond(pacer, A, headers=usage("111", 85))
+    assert pacer.current_rate("act_111") == 0.5
+    first, second = dispatch_times(pacer, clock, A, 2)
+    assert second - first == pytest.approx(2.0)  # 0.5 requests/s
+
+
+def test_high_app_usage_slows_an_account_too(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    respond(pacer, A, headers={**usage("111", 5), "X-App-Usage": json.dumps({"call_count": 90})})
+    assert pacer.current_rate("act_111") == 1.0
+
+
+def test_decrease_stops_at_the_floor(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    for _ in range(20):
+        respond(pacer, A, headers=usage("111", 99))
+        clock.advance(DECREASE_COOLDOWN_SECONDS)
+    assert pacer.current_rate("act_111") == RATE_FLOOR_PER_SECOND
+
+
+def test_a_pace_change_is_logged_once_with_the_usage_that_caused_it(clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    pacer = pacer_on(clock)
+    with caplog.at_level(logging.INFO, logger="airbyte"):
+        respond(pacer, A, headers=usage("111", 80))
+        respond(pacer, A, headers=usage("111", 80))
+        dispatch_times(pacer, clock, A, 3)
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines == ["Pacing act_111: 2.00 -> 1.00 requests/s (usage X-Business-Use-Case-Usage ads_management call_count 80%)."]
+
+
+# --- throttles ----------------------------------------------------------------------------------------
+
+
+def test_throttle_halves_the_pace_and_waits_metas_minutes(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    pacer.acquire_call(request(A))
+    respond(pacer, A, **throttle("111", minutes=3))
+    assert pacer.current_rate("act_111") == 1.0
+    pacer.acquire_call(request(A))
+    assert clock.now == pytest.approx(180)
+    assert pacer.throttle_wait_spent("act_111") == 180
+
+
+def test_throttle_waits_reset_time_duration_seconds(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    respond(pacer, A, **throttle("111", minutes=0, reset_seconds=45))
+    pacer.acquire_call(request(A))
+    assert clock.now == pytest.approx(45)
+
+
+def test_throttle_without_a_stated_wait_uses_the_fallback_doubling_while_throttles_continue(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    respond(pacer, A, 400, meta_error(17))
+    pacer.acquire_call(request(A))
+    assert clock.now == pytest.approx(THROTTLE_FALLBACK_WAIT_SECONDS)
+    respond(pacer, A, 400, meta_error(17))
+    pacer.acquire_call(request(A))
+    assert clock.now == pytest.approx(3 * THROTTLE_FALLBACK_WAIT_SECONDS)
+    respond(pacer, A)  # a success ends the streak
+    respond(pacer, A, 400, meta_error(17))
+    start = clock.now
+    pacer.acquire_call(request(A))
+    assert clock.now - start == pytest.approx(THROTTLE_FALLBACK_WAIT_SECONDS)
+
+
+def test_answers_of_requests_sent_before_the_pause_do_not_stretch_it(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    for _ in range(4):  # four partitions of one account throttled at once
+        respond(pacer, A, 429, meta_error(4))
+    pacer.acquire_call(request(A))
+    assert clock.now == pytest.approx(THROTTLE_FALLBACK_WAIT_SECONDS)
+    assert pacer.current_rate("act_111") == 1.0
+
+
+def test_a_throttle_that_says_zero_still_pauses_a_little(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    respond(pacer, A, 429, headers={"Retry-After": "1"})
+    pacer.acquire_call(request(A))
+    assert clock.now == pytest.approx(THROTTLE_MIN_WAIT_SECONDS)
+
+
+def test_a_throttled_account_does_not_stall_the_others(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    respond(pacer, A, **throttle("111", minutes=5))
+    with pytest.raises(CallRateLimitHit):
+        pacer.acquire_call(request(A), block=False)
+    assert dispatch_times(pacer, clock, B, 3) == pytest.approx([0.0, 0.5, 1.0])
+    assert pacer.current_rate("act_222") == 2.0
+
+
+def test_a_throttle_arriving_while_a_request_waits_for_its_slot_holds_it_back(clock: FakeClock) -> None:
+    events: list[str] = []
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        if not events:  # another partition's throttle arrives while this request waits for its slot
+            events.append("throttled")
+            respond(pacer, A, **throttle("111", minutes=2))
+
+    pacer = AimdPacer(clock=clock, sleep=sleep)
+    pacer.acquire_call(request(A))
+    pacer.acquire_call(request(A))
+    assert clock.now == pytest.approx(0.5 + 120)
+
+
+def test_long_waits_are_logged_with_why_and_how_long(clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    pacer = pacer_on(clock)
+    with caplog.at_level(logging.INFO, logger="airbyte"):
+        respond(pacer, A, **throttle("111", minutes=2))
+        pacer.acquire_call(request(A))
+    lines = [record.getMessage() for record in caplog.records]
+    assert any("Pausing its requests for 120 s" in line and "act_111" in line and "code 80004" in line for line in lines)
+    assert any("waiting 120 s before its next request" in line and "Meta is throttling" in line for line in lines)
+
+
+def test_short_waits_are_not_logged(clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    pacer = pacer_on(clock)
+    with caplog.at_level(logging.INFO, logger="airbyte"):
+        dispatch_times(pacer, clock, A, 10)
+    assert caplog.records == []
+
+
+# --- throttle budget ----------------------------------------------------------------------------------
+
+
+def test_throttle_budget_fails_the_account_with_a_transient_error_naming_it(clock: FakeClock) -> None:
+    pacer = pacer_on(clock, max_throttle_wait_minutes=5)
+    respond(pacer, A, **throttle("111", minutes=4))
+    pacer.acquire_call(request(A))
+    respond(pacer, A, **throttle("111", minutes=2))  # 4 + 2 minutes > 5
+    with pytest.raises(AirbyteTracedException) as raised:
+        pacer.acquire_call(request(A))
+    assert raised.value.failure_type is FailureType.transient_error
+    assert "ad account act_111" in raised.value.message
+    assert "max_throttle_wait_minutes=5" in raised.value.message
+    assert "240 s already spent" in raised.value.message
+    assert dispatch_times(pacer, clock, B, 1)  # other accounts go on
+
+
+def test_throttle_budget_applies_to_the_app_key(clock: FakeClock) -> None:
+    pacer = pacer_on(clock, max_throttle_wait_minutes=0)
+    respond(pacer, f"{API}/me", 400, meta_error(4))
+    with pytest.raises(AirbyteTracedException) as raised:
+        pacer.acquire_call(request(f"{API}/me/adaccounts"))
+    assert "requests not tied to an ad account" in raised.value.message
+
+
+# --- per-request cost -----------------------------------------------------------------------------------
+
+
+class BodyMustNotBeRead(requests.Response):
+    @property
+    def content(self) -> bytes:  # type: ignore[override]
+        raise AssertionError("the pacer parsed a 2xx body")
+
+
+def test_a_2xx_body_is_never_read(clock: FakeClock) -> None:
+    response = BodyMustNotBeRead()
+    response.status_code = 200
+    response.headers.update(usage("111", 90))
+    pacer = pacer_on(clock)
+    pacer.update_from_response(request(A), response)
+    assert pacer.current_rate("act_111") == 1.0
+
+
+def test_cached_responses_are_ignored(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    response = graph_response(200, {"data": []}, url=A, headers=usage("111", 99))
+    response.from_cache = True  # type: ignore[attr-defined]
+    pacer.update_from_response(request(A), response)
+    assert pacer.current_rate("act_111") == 2.0
+
+
+# --- thread safety ----------------------------------------------------------------------------------------
+
+
+def test_threads_sharing_one_account_never_exceed_its_pace() -> None:
+    rate, threads, per_thread = 40.0, 6, 8
+    pacer = AimdPacer(requests_per_second=rate)
+    dispatched: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(per_thread):
+            pacer.acquire_call(request(A))
+            with lock:
+                dispatched.append(time.monotonic())
+
+    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+
+    dispatched.sort()
+    assert len(dispatched) == threads * per_thread
+    # n requests at 40/s span at least (n - 1) / 40 s, and no 11 of them fit in less than 0.25 s. The
+    # slack absorbs late thread wake-ups; a pacer that let waiting threads go together fails by far.
+    assert dispatched[-1] - dispatched[0] >= (len(dispatched) - 1) / rate - 0.1
+    window = 10
+    for first, last in zip(dispatched, dispatched[window:]):
+        assert last - first >= window / rate - 0.1
+
+
+def test_a_long_wait_for_a_slot_is_logged_at_most_once_a_minute(clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    pacer = pacer_on(clock, requests_per_second=RATE_FLOOR_PER_SECOND)  # one request per 20 s
+    with caplog.at_level(logging.INFO, logger="airbyte"):
+        dispatch_times(pacer, clock, A, 4)
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines == [
+        "Pacing act_111: waiting 20 s for its next request slot; it is paced at 0.05 requests/s "
+        "and other requests are queued before this one."
+    ]
