@@ -47,7 +47,9 @@ def normalize_config(raw: Mapping[str, Any], spec_schema: Mapping[str, Any]) -> 
     for key in ("start_date", "end_date"):
         if config.get(key):
             config[key] = parse_config_datetime(key, config[key]).strftime(GRAPH_DATETIME_FORMAT)
-    config["insights_since"], config["insights_until"] = insights_date_range(config, _today_utc())
+    today = _today_utc()
+    config["insights_since"], config["insights_until"] = insights_date_range(config, today)
+    config["custom_insights"] = [_custom_report(entry, config, today) for entry in config.get("custom_insights") or []]
     if config.get("start_date") and config.get("end_date"):
         if config["end_date"] < config["start_date"]:
             raise config_error(
@@ -130,6 +132,15 @@ def parse_config_datetime(key: str, value: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
+
+
+def _custom_report(entry: Mapping[str, Any], config: Mapping[str, Any], today: date) -> dict[str, Any]:
+    """A custom report's own start date follows the same clamping as start_date."""
+    report = dict(entry)
+    if report.get("start_date"):
+        own_range = {**config, "start_date": parse_config_datetime("custom_insights.start_date", report["start_date"]).strftime(GRAPH_DATETIME_FORMAT)}
+        report["insights_since"], _ = insights_date_range(own_range, today)
+    return report
 
 
 def _today_utc() -> date:

@@ -1,16 +1,14 @@
 """The connector: manifest.yaml, plus the three things a manifest cannot say by itself.
 
-1. Every stream requests exactly the fields its schema declares (`$parameters.fields` is filled
-   from `schemas/<stream>.json` when the manifest is loaded), so request and schema cannot drift.
-2. The user's config is normalised before any stream is built (see config.py).
+1. The user's config is normalised before any stream is built (config.py).
+2. The parts of a stream that come from its schema or the config (requested fields, insights
+   reports, keys and custom insights streams) are filled in when the manifest loads (stream_shaping.py).
 3. `check` verifies every ad account, not only the first partition that CheckStream would read.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from importlib import resources
 from pathlib import Path
 from typing import Any, List, Mapping, Optional
 
@@ -18,21 +16,15 @@ from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteStateMessage, Con
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_facebook_ads.components.aimd_pacer import AimdPacer
 from source_facebook_ads.config import normalize_config
-
-PACKAGE = "source_facebook_ads"
+from source_facebook_ads.stream_shaping import shape_streams
 
 
 def manifest_path() -> Path:
     """The wheel carries the manifest inside the package; a source checkout keeps it at the repo root."""
     packaged = Path(__file__).parent / "manifest.yaml"
     return packaged if packaged.exists() else Path(__file__).parent.parent / "manifest.yaml"
-
-
-def schema_fields(stream_name: str) -> list[str]:
-    """The Graph `fields` a stream requests: its schema's top-level properties, in schema order."""
-    schema_file = resources.files(PACKAGE) / "schemas" / f"{stream_name}.json"
-    return list(json.loads(schema_file.read_text())["properties"])
 
 
 class SourceFacebookAds(YamlDeclarativeSource):
@@ -44,8 +36,13 @@ class SourceFacebookAds(YamlDeclarativeSource):
     ) -> None:
         if config:
             config = normalize_config(config, self.spec_schema())
+        self._shaping_config: Mapping[str, Any] = config or {}
         # An absolute path: a relative one would be looked up in the current directory first.
         super().__init__(path_to_yaml=str(manifest_path()), catalog=catalog, config=config, state=state)
+        # One pacer per sync, shared by every requester the factory builds (it passes its
+        # `_api_budget` to each HttpRequester; the manifest's `api_budget` key only takes the CDK's
+        # own budget types, which cannot read Meta's usage headers).
+        self._constructor._api_budget = AimdPacer.from_config(config or {})
 
     @classmethod
     def spec_schema(cls) -> Mapping[str, Any]:
@@ -56,10 +53,9 @@ class SourceFacebookAds(YamlDeclarativeSource):
 
     def _read_and_parse_yaml_file(self, path_to_yaml_file: str) -> Any:
         manifest = super()._read_and_parse_yaml_file(path_to_yaml_file)
-        for name, stream in manifest.get("definitions", {}).get("streams", {}).items():
-            parameters = stream.setdefault("$parameters", {})
-            parameters.setdefault("fields", ",".join(schema_fields(name)))
-        return manifest
+        if not self._shaping_config:
+            return manifest  # `spec` needs no streams
+        return shape_streams(manifest, self._shaping_config)
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         status = super().check(logger, config)

@@ -11,7 +11,8 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.mock_http import HttpRequest, HttpResponse
 from airbyte_cdk.test.state_builder import StateBuilder
 
-from source_facebook_ads.source import SourceFacebookAds, schema_fields
+from source_facebook_ads.source import SourceFacebookAds
+from source_facebook_ads.stream_shaping import schema_fields
 
 TOKEN = "unit-test-token-5f1e"
 API = "https://graph.facebook.com/v25.0"
@@ -20,7 +21,8 @@ AUTH_HEADER = {"Authorization": f"Bearer {TOKEN}"}
 
 class ConfigBuilder:
     def __init__(self) -> None:
-        self._config: dict[str, Any] = {"access_token": TOKEN, "account_ids": ["111"]}
+        # Pacing is proven in unit_tests/components; here it would only slow the mocked reads.
+        self._config: dict[str, Any] = {"access_token": TOKEN, "account_ids": ["111"], "requests_per_second": 50}
 
     def with_account_ids(self, *account_ids: str) -> "ConfigBuilder":
         self._config["account_ids"] = list(account_ids)
