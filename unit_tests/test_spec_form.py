@@ -32,6 +32,8 @@ REQUIRED = set(SPEC.get("required", []))
 GROUP_IDS = [group["id"] for group in SPEC.get("groups", [])]
 
 ADVANCED_GROUP = "advanced"
+# Report settings: optional, each with a default, in a card of their own.
+INSIGHTS_GROUP = "insights"
 # Keys a user decides on for every connection; every other key is a tuning knob (pacing, paging,
 # insights tuning, endpoint) and belongs in the advanced card. A new key lands there unless it is
 # added here on purpose.
@@ -115,9 +117,9 @@ def test_tuning_knobs_are_in_the_advanced_card(key: str) -> None:
     if key in EVERYDAY_KEYS:
         assert PROPERTIES[key]["group"] != ADVANCED_GROUP, f"{key} is an everyday setting"
     else:
-        assert PROPERTIES[key]["group"] == ADVANCED_GROUP, (
-            f"{key} is not an everyday setting: put it in the '{ADVANCED_GROUP}' group, or add it to "
-            "EVERYDAY_KEYS if every user has to decide on it"
+        assert PROPERTIES[key]["group"] in (ADVANCED_GROUP, INSIGHTS_GROUP), (
+            f"{key} is not an everyday setting: put it in the '{ADVANCED_GROUP}' or '{INSIGHTS_GROUP}' "
+            "group, or add it to EVERYDAY_KEYS if every user has to decide on it"
         )
         assert key not in REQUIRED, f"{key} is a tuning knob: it needs a default, not a required value"
         assert "default" in PROPERTIES[key], f"{key} is a tuning knob without a default"

@@ -1,0 +1,148 @@
+"""What manifest.yaml cannot know by itself: the parts of a stream that come from a schema or the config.
+
+The source calls `shape_streams` once, on the loaded manifest, before the CDK resolves it:
+
+- every stream's `$parameters.fields` (the Graph `fields` it requests) is its schema's properties,
+  so request and schema cannot drift;
+- every insights stream gets `$parameters` for its report (`level`, `fields`, `breakdowns`,
+  `action_breakdowns`, `time_increment`, `since`), a primary key that includes its breakdowns, and
+  an inline schema with one column per breakdown;
+- each `custom_insights` entry of the config becomes one more insights stream,
+  `custom_insights_<name>`, built on the same `definitions.insights_stream` as the four built-in ones.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from importlib import resources
+from typing import Any, Mapping
+
+PACKAGE = "source_facebook_ads"
+
+# The id column of each report level; with `date_start` and the breakdowns it keys a row.
+LEVEL_ID = {"account": "account_id", "campaign": "campaign_id", "adset": "adset_id", "ad": "ad_id"}
+# Columns every insights row needs whatever fields the user picks: the key and the account.
+KEY_COLUMNS = ["account_id", "date_start", "date_stop"]
+BUILT_IN_INSIGHTS = {
+    "account_insights": "account",
+    "campaign_insights": "campaign",
+    "adset_insights": "adset",
+    "ad_insights": "ad",
+}
+CUSTOM_INSIGHTS_PREFIX = "custom_insights_"
+
+
+def load_schema(stream_name: str) -> dict[str, Any]:
+    schema_file = resources.files(PACKAGE) / "schemas" / f"{stream_name}.json"
+    return json.loads(schema_file.read_text())
+
+
+def schema_fields(stream_name: str) -> list[str]:
+    """The Graph `fields` a stream requests: its schema's top-level properties, in schema order."""
+    return list(load_schema(stream_name)["properties"])
+
+
+def shape_streams(manifest: dict[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    streams: dict[str, Any] = manifest.get("definitions", {}).get("streams", {})
+    for name, stream in streams.items():
+        if name in BUILT_IN_INSIGHTS:
+            report = InsightsReport.built_in(name, config)
+            stream.update(report.stream_overrides())
+        else:
+            stream.setdefault("$parameters", {}).setdefault("fields", ",".join(schema_fields(name)))
+    for entry in config.get("custom_insights") or []:
+        report = InsightsReport.custom(entry, config)
+        streams[report.stream_name] = {"$ref": "#/definitions/insights_stream", **report.stream_overrides()}
+        manifest["streams"].append({"$ref": f"#/definitions/streams/{report.stream_name}"})
+    return manifest
+
+
+class InsightsReport:
+    """One insights stream's report: level, fields, breakdowns, and the schema and key they imply."""
+
+    def __init__(
+        self,
+        stream_name: str,
+        level: str,
+        fields: list[str],
+        breakdowns: list[str],
+        action_breakdowns: list[str],
+        time_increment: str,
+        since: str,
+    ) -> None:
+        self.stream_name = stream_name
+        self.level = level
+        self.breakdowns = list(dict.fromkeys(breakdowns))
+        self.action_breakdowns = action_breakdowns
+        self.time_increment = time_increment
+        self.since = since
+        # The key columns are always requested; a schema that lists them keeps its own order.
+        self.fields = list(dict.fromkeys([*fields, *KEY_COLUMNS, LEVEL_ID[level]]))
+
+    @classmethod
+    def built_in(cls, stream_name: str, config: Mapping[str, Any]) -> "InsightsReport":
+        level = BUILT_IN_INSIGHTS[stream_name]
+        return cls(
+            stream_name,
+            level,
+            fields=list(config.get("insights_fields") or schema_fields(stream_name)),
+            breakdowns=list(config.get("insights_breakdowns") or []),
+            action_breakdowns=list(config.get("insights_action_breakdowns") or []),
+            time_increment="1",
+            since=config["insights_since"],
+        )
+
+    @classmethod
+    def custom(cls, entry: Mapping[str, Any], config: Mapping[str, Any]) -> "InsightsReport":
+        # config.normalize_config has validated the entry and clamped its start_date.
+        return cls(
+            CUSTOM_INSIGHTS_PREFIX + entry["name"],
+            entry["level"],
+            fields=list(entry["fields"]),
+            breakdowns=list(entry.get("breakdowns") or []),
+            action_breakdowns=list(entry.get("action_breakdowns") or config.get("insights_action_breakdowns") or []),
+            time_increment=str(entry.get("time_increment") or "1"),
+            since=entry.get("insights_since") or config["insights_since"],
+        )
+
+    @property
+    def primary_key(self) -> list[str]:
+        return [LEVEL_ID[self.level], "date_start", *self.breakdowns]
+
+    def schema(self) -> dict[str, Any]:
+        """The level's schema narrowed to the requested fields; a field we do not know is a nullable string."""
+        catalogue = _insights_field_types()
+        properties = {field: catalogue.get(field, {"type": ["null", "string"]}) for field in self.fields}
+        for breakdown in self.breakdowns:
+            properties[breakdown] = {"type": ["null", "string"]}
+        return {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "additionalProperties": True,
+            "properties": properties,
+        }
+
+    def stream_overrides(self) -> dict[str, Any]:
+        return {
+            "name": self.stream_name,
+            "primary_key": self.primary_key,
+            "schema_loader": {"type": "InlineSchemaLoader", "schema": self.schema()},
+            "$parameters": {
+                "name": self.stream_name,
+                "level": self.level,
+                "fields": ",".join(self.fields),
+                "breakdowns": ",".join(self.breakdowns),
+                "action_breakdowns": ",".join(self.action_breakdowns),
+                "time_increment": self.time_increment,
+                "since": self.since,
+            },
+        }
+
+
+def _insights_field_types() -> dict[str, Any]:
+    """Every insights field we type, from the four level schemas (ad_insights last: the widest)."""
+    catalogue: dict[str, Any] = {}
+    for stream_name in BUILT_IN_INSIGHTS:
+        catalogue.update(load_schema(stream_name)["properties"])
+    return catalogue
