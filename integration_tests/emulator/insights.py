@@ -429,7 +429,9 @@ ROW_FIELDS = {
     "cost_per_inline_link_click": lambda o, m: _per(m[SPEND], m[LINK_CLICKS]),
     "cost_per_unique_inline_link_click": lambda o, m: _per(m[SPEND], m[UNIQUE_LINK_CLICKS]),
     "cost_per_inline_post_engagement": lambda o, m: _per(m[SPEND], m[POST_ENGAGEMENTS]),
-    "cost_per_thruplay": lambda o, m: _per(m[SPEND], m[THRUPLAYS]),
+    # list<AdsActionStats> at Meta (the SDK's AdsInsights field types), not a bare string.
+    "cost_per_thruplay": lambda o, m: [{"action_type": "video_view", "value": _per(m[SPEND], m[THRUPLAYS])}]
+    if m[THRUPLAYS] else None,
     "actions": lambda o, m: _actions(m),
     "action_values": lambda o, m: _action_values(m),
     "cost_per_action_type": lambda o, m: _cost_per_action(m),

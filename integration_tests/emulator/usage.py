@@ -68,11 +68,12 @@ def usage_headers(numeric_account_id, call_type, admission: Admission, insights:
                   regain_seconds: float = 0.0) -> dict:
     """Meta's usage headers for one account-scoped answer.
 
-    `regain_seconds` > 0 marks a throttled answer: BUC carries it in minutes rounded up (as
-    Meta does), X-Ad-Account-Usage carries the true seconds (so tests need not wait minutes).
+    `regain_seconds` > 0 marks a throttled answer: BUC carries it in whole minutes (0 under a
+    minute), X-Ad-Account-Usage carries the true seconds, so a test's seconds-long window
+    costs seconds, while a fault with `regain_minutes` still shows a wait of minutes.
     """
     pct = admission.used_pct
-    regain_minutes = math.ceil(regain_seconds / 60) if regain_seconds > 0 else 0
+    regain_minutes = int(regain_seconds // 60) if regain_seconds > 0 else 0
     reset_seconds = math.ceil(regain_seconds if regain_seconds > 0 else admission.reset_seconds)
     buc = {numeric_account_id: [{
         "type": call_type,
