@@ -40,7 +40,6 @@ from source_facebook_ads.components.graph_error_classifier import (
 )
 from source_facebook_ads.components.pacing_constants import (
     DECREASE_COOLDOWN_SECONDS,
-    DECREASE_FACTOR,
     DEFAULT_MAX_THROTTLE_WAIT_MINUTES,
     DEFAULT_REQUESTS_PER_SECOND,
     HIGH_WATER_PERCENT,
@@ -53,13 +52,17 @@ from source_facebook_ads.components.pacing_constants import (
     RATE_INCREASE_STEP_PER_SECOND,
     THROTTLE_FALLBACK_MAX_WAIT_SECONDS,
     THROTTLE_FALLBACK_WAIT_SECONDS,
+    THROTTLE_DECREASE_FACTOR,
     THROTTLE_MIN_WAIT_SECONDS,
+    USAGE_DECREASE_FACTOR,
 )
 from source_facebook_ads.components.usage_headers import UsageFigure, read_usage
 
 logger = logging.getLogger("airbyte")
 
 APP_KEY = "app"  # the shared pace of requests that name no ad account
+# Errors that no request of this sync can escape, whatever its account or stream.
+SYNC_WIDE_FAILURES = frozenset({GraphErrorKind.INVALID_TOKEN, GraphErrorKind.API_VERSION_RETIRED})
 
 
 def pacing_key(url: str) -> str:
@@ -86,6 +89,7 @@ class _KeyPace:
     last_increase: float = -math.inf
     last_decrease: float = -math.inf
     budget_exhausted: Optional[tuple[str, str]] = None  # (message, internal message) once the budget ran out
+    unreachable: Optional[GraphError] = None  # Meta said this account does not exist for the token
     logged_pause_until: float = -math.inf
     last_slot_wait_log: float = -math.inf
 
@@ -109,6 +113,9 @@ class AimdPacer(AbstractAPIBudget):
         # than a request, so per-key locks would only add a second lookup.
         self._lock = threading.Lock()
         self._paces: dict[str, _KeyPace] = {}
+        # A rejected token or a retired API version fails every request alike: after the first
+        # answer says so, no other request is sent (no storm of identical failures across streams).
+        self._sync_wide_failure: Optional[GraphError] = None
 
     @classmethod
     def from_config(
@@ -132,6 +139,7 @@ class AimdPacer(AbstractAPIBudget):
     def acquire_call(self, request: Any, block: bool = True, timeout: Optional[float] = None) -> None:
         """Block until the request's key may send: its throttle pause is over and its next slot has come."""
         key = pacing_key(_url_of(request))
+        self._raise_if_known_to_fail(key)
         holds_slot = False
         while True:
             with self._lock:
@@ -157,10 +165,15 @@ class AimdPacer(AbstractAPIBudget):
         url = _url_of(request)
         key = pacing_key(url)
         usage = read_usage(response.headers, ad_account_id(url))
-        throttle = _throttle_error(response, url) if response.status_code >= 400 else None
+        error = _error_of(response, url) if response.status_code >= 400 else None
+        throttle = error if error is not None and error.kind is GraphErrorKind.RATE_LIMITED else None
         with self._lock:
             pace = self._pace(key)
             now = self._clock()
+            if error is not None and error.kind in SYNC_WIDE_FAILURES:
+                self._sync_wide_failure = error
+            elif error is not None and error.kind is GraphErrorKind.UNKNOWN_ACCOUNT and key != APP_KEY:
+                pace.unreachable = error
             if throttle is not None:
                 log_lines = self._on_throttle(key, pace, throttle, now)
             else:
@@ -179,6 +192,16 @@ class AimdPacer(AbstractAPIBudget):
     def throttle_wait_spent(self, key: str) -> float:
         with self._lock:
             return self._pace(key).throttle_wait_spent
+
+    def _raise_if_known_to_fail(self, key: str) -> None:
+        with self._lock:
+            failure = self._sync_wide_failure or self._pace(key).unreachable
+        if failure is not None:
+            raise AirbyteTracedException(
+                message=failure.user_message,
+                internal_message=f"Not sent: an earlier answer already failed the same way. {failure.technical_detail}",
+                failure_type=FailureType.config_error,
+            )
 
     # --- internals (called with self._lock held) --------------------------------------------------
 
@@ -238,7 +261,7 @@ class AimdPacer(AbstractAPIBudget):
             return []
         peak = max(known, key=lambda figure: figure.percent)
         if peak.percent >= HIGH_WATER_PERCENT:
-            return self._decrease(key, pace, now, f"usage {peak}")
+            return self._decrease(key, pace, now, f"usage {peak}", USAGE_DECREASE_FACTOR)
         if governing is not None and governing.percent <= LOW_WATER_PERCENT and peak.percent < HIGH_WATER_PERCENT:
             since_last_change = now - max(pace.last_increase, pace.last_decrease)
             if since_last_change >= INCREASE_INTERVAL_SECONDS and pace.rate < self._ceiling:
@@ -248,11 +271,11 @@ class AimdPacer(AbstractAPIBudget):
                 return [_pace_change_line(key, old, pace.rate, f"usage {peak}, at or under {LOW_WATER_PERCENT:g}%")]
         return []
 
-    def _decrease(self, key: str, pace: _KeyPace, now: float, cause: str) -> list[str]:
+    def _decrease(self, key: str, pace: _KeyPace, now: float, cause: str, factor: float) -> list[str]:
         if now - pace.last_decrease < DECREASE_COOLDOWN_SECONDS or pace.rate <= RATE_FLOOR_PER_SECOND:
             return []
         old = pace.rate
-        pace.rate = max(RATE_FLOOR_PER_SECOND, pace.rate * DECREASE_FACTOR)
+        pace.rate = max(RATE_FLOOR_PER_SECOND, pace.rate * factor)
         pace.last_decrease = now
         return [_pace_change_line(key, old, pace.rate, cause)]
 
@@ -270,7 +293,7 @@ class AimdPacer(AbstractAPIBudget):
         if not already_paused:
             pace.throttles_in_a_row += 1
         extension = now + wait - max(pace.paused_until, now)
-        log_lines = self._decrease(key, pace, now, f"Meta throttled it: {throttle.user_message}")
+        log_lines = self._decrease(key, pace, now, f"Meta throttled it: {throttle.user_message}", THROTTLE_DECREASE_FACTOR)
         if extension <= 0:
             return log_lines
         if pace.throttle_wait_spent + extension > self._budget_seconds:
@@ -300,15 +323,13 @@ def _pace_change_line(key: str, old: float, new: float, cause: str) -> str:
     return f"Pacing {key}: {old:.2f} -> {new:.2f} requests/s ({cause})."
 
 
-def _throttle_error(response: requests.Response, url: str) -> Optional[GraphError]:
-    """The throttle in an error response, if it is one (the body of an error is small)."""
+def _error_of(response: requests.Response, url: str) -> GraphError:
+    """What an error response means (the body of an error is small, unlike a page of records)."""
     try:
         body = json.loads(response.content) if response.content else None
     except ValueError:
         body = None
-    path = urlsplit(url).path
-    error = classify(response.status_code, body, path, None, response.headers)
-    return error if error.kind is GraphErrorKind.RATE_LIMITED else None
+    return classify(response.status_code, body, urlsplit(url).path, None, response.headers)
 
 
 def _url_of(request: Any) -> str:

@@ -19,24 +19,30 @@ RATE_FLOOR_PER_SECOND = 0.05
 # Highest pace the additive increase may reach (a configured initial rate above it becomes the ceiling).
 RATE_CEILING_PER_SECOND = 10.0
 
-# Additive increase per step; with INCREASE_INTERVAL_SECONDS it takes ~2.5 minutes to go from 2/s to 10/s.
-RATE_INCREASE_STEP_PER_SECOND = 0.5
+# Additive increase per step: small next to a tight budget (about 1/s), so the pace creeps up to the
+# budget instead of jumping past it; with INCREASE_INTERVAL_SECONDS, 2/s to 10/s takes ~7 minutes.
+RATE_INCREASE_STEP_PER_SECOND = 0.1
 
-# At most one increase per key in this many seconds: Meta's usage is a rolling hour and lags our pace.
-INCREASE_INTERVAL_SECONDS = 10.0
+# At most one increase per key in this many seconds: Meta's usage is a rolling window and lags our pace.
+INCREASE_INTERVAL_SECONDS = 5.0
 
-# Multiplicative decrease applied when usage crosses the high-water mark or Meta throttles us.
-DECREASE_FACTOR = 0.5
+# Multiplicative decrease when usage crosses the high-water mark: gentle, because a pace near the
+# budget is the goal and usage above the mark only says we are close to it.
+USAGE_DECREASE_FACTOR = 0.8
+
+# Multiplicative decrease when Meta throttles: the pace was over budget, so halve it.
+THROTTLE_DECREASE_FACTOR = 0.5
 
 # At most one decrease per key in this many seconds: the responses of requests already in flight report
-# the same high usage (or the same throttle), and must not each halve the pace again.
-DECREASE_COOLDOWN_SECONDS = 10.0
+# the same high usage (or the same throttle), and must not each cut the pace again.
+DECREASE_COOLDOWN_SECONDS = 5.0
 
-# Usage (percent) at or above which the pace is halved; leaves a quarter of the hour's budget as margin.
-HIGH_WATER_PERCENT = 75.0
+# Usage (percent) at or above which the pace is cut. Cruising just under it uses ~90% of the budget
+# (the benchmark's wall time within 1.2x of the budget's bound) while keeping a margin before 100.
+HIGH_WATER_PERCENT = 90.0
 
 # Usage (percent) at or below which the pace may grow; between the marks the pace holds.
-LOW_WATER_PERCENT = 50.0
+LOW_WATER_PERCENT = 75.0
 
 # --- Throttle waits -----------------------------------------------------------------------------
 

@@ -18,12 +18,15 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_facebook_ads.components.aimd_pacer import APP_KEY, AimdPacer, pacing_key
 from source_facebook_ads.components.pacing_constants import (
     DECREASE_COOLDOWN_SECONDS,
+    HIGH_WATER_PERCENT,
     INCREASE_INTERVAL_SECONDS,
+    LOW_WATER_PERCENT,
     RATE_CEILING_PER_SECOND,
     RATE_FLOOR_PER_SECOND,
     RATE_INCREASE_STEP_PER_SECOND,
     THROTTLE_FALLBACK_WAIT_SECONDS,
     THROTTLE_MIN_WAIT_SECONDS,
+    USAGE_DECREASE_FACTOR,
 )
 from unit_tests.components import API, buc_header, graph_response, meta_error
 
@@ -170,13 +173,14 @@ def test_increase_stops_at_the_ceiling(clock: FakeClock) -> None:
 def test_the_increased_pace_spaces_requests_closer(clock: FakeClock) -> None:
     pacer = pacer_on(clock, requests_per_second=1.5)
     respond(pacer, A, headers=usage("111", 5))
-    assert dispatch_times(pacer, clock, A, 3) == pytest.approx([0.0, 0.5, 1.0])
+    spacing = 1 / (1.5 + RATE_INCREASE_STEP_PER_SECOND)
+    assert dispatch_times(pacer, clock, A, 3) == pytest.approx([0.0, spacing, 2 * spacing])
 
 
 def test_between_the_water_marks_the_pace_holds(clock: FakeClock) -> None:
     pacer = pacer_on(clock)
     for _ in range(5):
-        respond(pacer, A, headers=usage("111", 60))
+        respond(pacer, A, headers=usage("111", (LOW_WATER_PERCENT + HIGH_WATER_PERCENT) / 2))
         clock.advance(INCREASE_INTERVAL_SECONDS)
     assert pacer.current_rate("act_111") == 2.0
 
@@ -218,21 +222,22 @@ def test_the_app_pace_grows_on_app_usage(clock: FakeClock) -> None:
 
 def test_multiplicative_decrease_on_high_usage(clock: FakeClock) -> None:
     pacer = pacer_on(clock)
-    respond(pacer, A, headers=usage("111", 80))
-    assert pacer.current_rate("act_111") == 1.0
-    respond(pacer, A, headers=usage("111", 85))  # an answer already in flight: no second cut yet
-    assert pacer.current_rate("act_111") == 1.0
+    once, twice = 2.0 * USAGE_DECREASE_FACTOR, 2.0 * USAGE_DECREASE_FACTOR**2
+    respond(pacer, A, headers=usage("111", HIGH_WATER_PERCENT))
+    assert pacer.current_rate("act_111") == pytest.approx(once)
+    respond(pacer, A, headers=usage("111", 95))  # an answer already in flight: no second cut yet
+    assert pacer.current_rate("act_111") == pytest.approx(once)
     clock.advance(DECREASE_COOLDOWN_SECONDS)
-    respond(pacer, A, headers=usage("111", 85))
-    assert pacer.current_rate("act_111") == 0.5
+    respond(pacer, A, headers=usage("111", 95))
+    assert pacer.current_rate("act_111") == pytest.approx(twice)
     first, second = dispatch_times(pacer, clock, A, 2)
-    assert second - first == pytest.approx(2.0)  # 0.5 requests/s
+    assert second - first == pytest.approx(1 / twice)
 
 
 def test_high_app_usage_slows_an_account_too(clock: FakeClock) -> None:
     pacer = pacer_on(clock)
-    respond(pacer, A, headers={**usage("111", 5), "X-App-Usage": json.dumps({"call_count": 90})})
-    assert pacer.current_rate("act_111") == 1.0
+    respond(pacer, A, headers={**usage("111", 5), "X-App-Usage": json.dumps({"call_count": 95})})
+    assert pacer.current_rate("act_111") == pytest.approx(2.0 * USAGE_DECREASE_FACTOR)
 
 
 def test_decrease_stops_at_the_floor(clock: FakeClock) -> None:
@@ -246,11 +251,14 @@ def test_decrease_stops_at_the_floor(clock: FakeClock) -> None:
 def test_a_pace_change_is_logged_once_with_the_usage_that_caused_it(clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
     pacer = pacer_on(clock)
     with caplog.at_level(logging.INFO, logger="airbyte"):
-        respond(pacer, A, headers=usage("111", 80))
-        respond(pacer, A, headers=usage("111", 80))
+        respond(pacer, A, headers=usage("111", 95))
+        respond(pacer, A, headers=usage("111", 95))
         dispatch_times(pacer, clock, A, 3)
     lines = [record.getMessage() for record in caplog.records]
-    assert lines == ["Pacing act_111: 2.00 -> 1.00 requests/s (usage X-Business-Use-Case-Usage ads_management call_count 80%)."]
+    new_rate = 2.0 * USAGE_DECREASE_FACTOR
+    assert lines == [
+        f"Pacing act_111: 2.00 -> {new_rate:.2f} requests/s (usage X-Business-Use-Case-Usage ads_management call_count 95%)."
+    ]
 
 
 # --- throttles ----------------------------------------------------------------------------------------
@@ -382,10 +390,10 @@ class BodyMustNotBeRead(requests.Response):
 def test_a_2xx_body_is_never_read(clock: FakeClock) -> None:
     response = BodyMustNotBeRead()
     response.status_code = 200
-    response.headers.update(usage("111", 90))
+    response.headers.update(usage("111", 95))
     pacer = pacer_on(clock)
     pacer.update_from_response(request(A), response)
-    assert pacer.current_rate("act_111") == 1.0
+    assert pacer.current_rate("act_111") == pytest.approx(2.0 * USAGE_DECREASE_FACTOR)
 
 
 def test_cached_responses_are_ignored(clock: FakeClock) -> None:
@@ -436,3 +444,37 @@ def test_a_long_wait_for_a_slot_is_logged_at_most_once_a_minute(clock: FakeClock
         "Pacing act_111: waiting 20 s for its next request slot; it is paced at 0.05 requests/s "
         "and other requests are queued before this one."
     ]
+
+
+# --- requests that cannot succeed are not sent ---------------------------------------------------
+
+
+def test_after_a_rejected_token_no_further_request_is_sent_for_any_account(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    pacer.acquire_call(request(A))
+    pacer.update_from_response(request(A), graph_response(400, meta_error(190, 463), url=A))
+
+    for url in (A, B, f"{API}/me"):
+        with pytest.raises(AirbyteTracedException) as raised:
+            pacer.acquire_call(request(url))
+        assert raised.value.failure_type == FailureType.config_error
+        assert "token" in raised.value.message
+
+
+def test_an_unknown_account_stops_only_that_account(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    pacer.update_from_response(request(A), graph_response(400, meta_error(100, 33), url=A))
+
+    with pytest.raises(AirbyteTracedException) as raised:
+        pacer.acquire_call(request(A))
+    pacer.acquire_call(request(B))
+
+    assert "act_111" in raised.value.message
+
+
+def test_a_permission_error_does_not_stop_other_requests_of_the_account(clock: FakeClock) -> None:
+    # Code 200 can be about one field or edge; another stream of the same account may still work.
+    pacer = pacer_on(clock)
+    pacer.update_from_response(request(A), graph_response(403, meta_error(200), url=A))
+
+    pacer.acquire_call(request(A))
