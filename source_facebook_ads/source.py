@@ -1,24 +1,30 @@
-"""The connector: manifest.yaml, plus the three things a manifest cannot say by itself.
+"""The connector: manifest.yaml, plus what a manifest cannot say by itself.
 
 1. The user's config is normalised before any stream is built (config.py).
 2. The parts of a stream that come from its schema or the config (requested fields, insights
    reports, keys and custom insights streams) are filled in when the manifest loads (stream_shaping.py).
-3. `check` verifies every ad account, not only the first partition that CheckStream would read.
+3. `check` verifies every ad account, not only the first partition that CheckStream would read,
+   and has Meta validate the configured insights reports (breakdowns, fields) with one-day reads.
+4. `read` logs a line per stream when it finishes: records per ad account and elapsed time.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, List, Mapping, Optional
+from typing import Any, Iterator, List, Mapping, Optional
 
-from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteStateMessage, ConfiguredAirbyteCatalog, Status
+from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog, FailureType, Status
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
+from airbyte_cdk.sources.types import Record
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_facebook_ads.components.aimd_pacer import AimdPacer
 from source_facebook_ads.config import normalize_config
-from source_facebook_ads.stream_shaping import shape_streams
+from source_facebook_ads.progress import SyncProgress
+from source_facebook_ads.stream_shaping import CUSTOM_INSIGHTS_PREFIX, shape_streams
 
 
 def manifest_path() -> Path:
@@ -57,6 +63,15 @@ class SourceFacebookAds(YamlDeclarativeSource):
             return manifest  # `spec` needs no streams
         return shape_streams(manifest, self._shaping_config)
 
+    def read(
+        self,
+        logger: logging.Logger,
+        config: Mapping[str, Any],
+        catalog: ConfiguredAirbyteCatalog,
+        state: Optional[List[AirbyteStateMessage]] = None,
+    ) -> Iterator[AirbyteMessage]:
+        yield from SyncProgress().watch(super().read(logger, config, catalog, state))
+
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         status = super().check(logger, config)
         if status.status != Status.SUCCEEDED:
@@ -64,6 +79,8 @@ class SourceFacebookAds(YamlDeclarativeSource):
         problems = self._unusable_accounts()
         if problems:
             return AirbyteConnectionStatus(status=Status.FAILED, message=" ".join(problems))
+        for probe in insights_probes(config, datetime.now(timezone.utc).date() - timedelta(days=1)):
+            self._check_insights_report(probe, logger)
         return status
 
     def _unusable_accounts(self) -> list[str]:
@@ -77,3 +94,70 @@ class SourceFacebookAds(YamlDeclarativeSource):
             except AirbyteTracedException as error:
                 problems.append(error.message or str(error))
         return problems
+
+    def _check_insights_report(self, probe: InsightsProbe, logger: logging.Logger) -> None:
+        """Read the first page of one day of the probe's stream; a refused report is a config_error.
+
+        The read goes through the same streams as a sync (auth, pacing, error classification), built
+        from a config narrowed to that day. The entrypoint turns the config_error into a failed check.
+        """
+        source = type(self)(config=probe.config)
+        stream = next(stream for stream in source.streams(source._config) if stream.name == probe.stream_name)
+        partition = next(iter(stream.generate_partitions()), None)
+        if partition is None:
+            return  # no ad account to ask: the account check above has said so
+        first_slice = partition.to_slice()
+        account_id = first_slice.partition.get("account_id") if first_slice is not None else None
+        try:
+            for item in partition.read():
+                if isinstance(item, Record):
+                    break  # the first page is Meta's verdict on the report's parameters
+        except AirbyteTracedException as error:
+            if error.failure_type is FailureType.transient_error:
+                logger.warning(f"Could not check {probe.setting} with Meta now: {error.message}")
+                return
+            message = (
+                f"Meta refused a one-day insights report ({probe.day}) for ad account act_{account_id} built from "
+                f"{probe.setting}: {error.message}"
+            )
+            raise AirbyteTracedException(
+                message=message, internal_message=message, failure_type=FailureType.config_error
+            ) from None
+
+
+@dataclass(frozen=True)
+class InsightsProbe:
+    """One configured insights report, checked as one day of its stream for the first ad account."""
+
+    setting: str  # the config keys and values under test, named in the check's message
+    stream_name: str
+    config: Mapping[str, Any]
+    day: date
+
+
+def insights_probes(config: Mapping[str, Any], day: date) -> list[InsightsProbe]:
+    """A probe for the built-in reports when breakdowns or fields are configured, and one per custom report."""
+    one_day = {
+        **config,
+        "start_date": day.isoformat(),
+        "end_date": day.isoformat(),
+        "insights_window_days": 1,
+        "insights_job_mode": "sync",  # one request, whatever the sync uses
+        "account_ids": list(config.get("account_ids") or [])[:1],
+        "custom_insights": [],
+    }
+    probes: list[InsightsProbe] = []
+    configured = [f"{key} {list(config[key])}" for key in ("insights_breakdowns", "insights_fields") if config.get(key)]
+    if configured:
+        probes.append(InsightsProbe(" and ".join(configured), "account_insights", one_day, day))
+    for entry in config.get("custom_insights") or []:
+        # The report's own start date does not matter for one day; the derived key is not config.
+        report = {key: value for key, value in entry.items() if key not in ("start_date", "insights_since")}
+        setting = (
+            f"custom_insights entry '{entry['name']}' (fields {list(entry.get('fields') or [])}, "
+            f"breakdowns {list(entry.get('breakdowns') or [])})"
+        )
+        probes.append(
+            InsightsProbe(setting, CUSTOM_INSIGHTS_PREFIX + entry["name"], {**one_day, "custom_insights": [report]}, day)
+        )
+    return probes

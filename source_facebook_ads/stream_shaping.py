@@ -2,13 +2,16 @@
 
 The source calls `shape_streams` once, on the loaded manifest, before the CDK resolves it:
 
+- the shared requester's read timeout is `request_timeout_seconds` (the CDK key takes no template);
 - every stream's `$parameters.fields` (the Graph `fields` it requests) is its schema's properties,
   so request and schema cannot drift;
 - every insights stream gets `$parameters` for its report (`level`, `fields`, `breakdowns`,
   `action_breakdowns`, `time_increment`, `since`), a primary key that includes its breakdowns, and
   an inline schema with one column per breakdown;
 - each `custom_insights` entry of the config becomes one more insights stream,
-  `custom_insights_<name>`, built on the same `definitions.insights_stream` as the four built-in ones.
+  `custom_insights_<name>`, built on the same `definitions.insights_stream` as the four built-in ones;
+- with `insights_job_mode: async`, every insights stream's retriever is
+  `definitions.async_insights_retriever` (Meta's report runs) instead of the direct requests.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ BUILT_IN_INSIGHTS = {
     "ad_insights": "ad",
 }
 CUSTOM_INSIGHTS_PREFIX = "custom_insights_"
+ASYNC_INSIGHTS_RETRIEVER = "#/definitions/async_insights_retriever"
 
 
 def load_schema(stream_name: str) -> dict[str, Any]:
@@ -44,18 +48,33 @@ def schema_fields(stream_name: str) -> list[str]:
 
 
 def shape_streams(manifest: dict[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    requester = manifest.get("definitions", {}).get("requester")
+    if requester is not None and config.get("request_timeout_seconds"):
+        requester["read_timeout_in_seconds"] = config["request_timeout_seconds"]
     streams: dict[str, Any] = manifest.get("definitions", {}).get("streams", {})
     for name, stream in streams.items():
         if name in BUILT_IN_INSIGHTS:
             report = InsightsReport.built_in(name, config)
             stream.update(report.stream_overrides())
+            _apply_job_mode(stream, config)
         else:
             stream.setdefault("$parameters", {}).setdefault("fields", ",".join(schema_fields(name)))
     for entry in config.get("custom_insights") or []:
         report = InsightsReport.custom(entry, config)
         streams[report.stream_name] = {"$ref": "#/definitions/insights_stream", **report.stream_overrides()}
+        _apply_job_mode(streams[report.stream_name], config)
         manifest["streams"].append({"$ref": f"#/definitions/streams/{report.stream_name}"})
     return manifest
+
+
+def _apply_job_mode(stream: dict[str, Any], config: Mapping[str, Any]) -> None:
+    """Async mode swaps only the retriever: windows, state, keys and schema stay those of sync mode."""
+    if config.get("insights_job_mode") != "async":
+        return
+    stream["retriever"] = {"$ref": ASYNC_INSIGHTS_RETRIEVER}
+    # The CDK tells a partition router declared on a CustomRetriever its stream's name only through
+    # $parameters (the account router's nested SubstreamPartitionRouter requires it).
+    stream["$parameters"]["stream_name"] = stream["name"]
 
 
 class InsightsReport:

@@ -297,3 +297,43 @@ def test_giving_up_on_transient_errors_never_shows_the_token() -> None:
     assert plain_token not in raised.value.message
     assert plain_token not in (raised.value.internal_message or "")
     assert "hiccup" in (raised.value.internal_message or "")
+
+
+# --- async insights: the three requests of a report run ------------------------------------------
+
+CREATE_URL = f"{API}/act_123/insights?level=ad&time_range=%7B%22since%22%3A%222026-01-01%22%2C%22until%22%3A%222026-01-30%22%7D"
+STATUS_URL = f"{API}/836200000001?fields=id,async_status"
+ROWS_URL = f"{API}/836200000001/insights?limit=500"
+
+
+def posted(response: requests.Response) -> requests.Response:
+    response.request = requests.Request("POST", response.url, headers={"Authorization": f"Bearer {TOKEN}"}).prepare()
+    return response
+
+
+# (row id, response, expected action, expected failure type, words the message must contain). A
+# transient_error FAIL makes the job repository run the window again and then split it; a
+# config_error stops the CDK's job orchestrator at once.
+REPORT_RUN_TABLE: list[tuple[str, requests.Response, ResponseAction, Optional[FailureType], tuple[str, ...]]] = [
+    ("create: too much data", posted(graph_response(400, meta_error(100, 1487534), url=CREATE_URL)), FAIL, TRANSIENT, ("reduce the amount of data",)),
+    ("create: invalid parameter", posted(graph_response(400, meta_error(100, message="(#100) breakdowns[0] must be one of"), url=CREATE_URL)), FAIL, CONFIG_ERROR, ("breakdowns[0] must be one of", "insights_breakdowns")),
+    ("create: throttled", posted(graph_response(400, meta_error(80000), url=CREATE_URL)), RATE_LIMITED, TRANSIENT, ()),
+    ("create: temporary", posted(graph_response(500, meta_error(1, 99), url=CREATE_URL)), RETRY, TRANSIENT, ()),
+    ("create: token", posted(graph_response(400, meta_error(190, 463), url=CREATE_URL)), FAIL, CONFIG_ERROR, ("System User token",)),
+    ("status: run unknown or expired", graph_response(400, meta_error(100, 33), url=STATUS_URL), FAIL, TRANSIENT, ("report run", "requested again")),
+    ("status: temporary", graph_response(500, meta_error(2), url=STATUS_URL), RETRY, TRANSIENT, ()),
+    ("status: permission", graph_response(403, meta_error(200), url=STATUS_URL), FAIL, CONFIG_ERROR, ()),
+    ("rows: run unknown or expired", graph_response(400, meta_error(100, 33), url=ROWS_URL), FAIL, TRANSIENT, ("report run",)),
+    ("rows: too much data on a page", graph_response(400, meta_error(100, 1487534), url=ROWS_URL), FAIL, CONFIG_ERROR, ("page_size",)),
+    ("rows: a page", graph_response(200, {"data": [], "paging": {}}, url=ROWS_URL), ResponseAction.SUCCESS, None, ()),
+]
+
+
+@pytest.mark.parametrize("response, action, failure_type, words", [row[1:] for row in REPORT_RUN_TABLE], ids=[row[0] for row in REPORT_RUN_TABLE])
+def test_report_run_requests(response: requests.Response, action: ResponseAction, failure_type: Optional[FailureType], words: tuple[str, ...]) -> None:
+    resolution = handler().interpret_response(response)
+    assert resolution.response_action is action
+    assert resolution.failure_type is failure_type
+    for word in words:
+        assert word in (resolution.error_message or "")
+    assert TOKEN not in (resolution.error_message or "")
