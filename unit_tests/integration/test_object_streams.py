@@ -191,3 +191,17 @@ class TestCustomAudiencesStream(ClientSideIncrementalCases, TestCase):
     stream, edge = "custom_audiences", "customaudiences"
     cursor_field = "time_updated"
     old_value, new_value, saved_value = 1790812800, 1793577600, 1792022400
+
+
+class TestSyncProgress(TestCase):
+    def test_a_finished_stream_logs_its_records_per_account_and_elapsed_time(self) -> None:
+        campaigns = TestCampaignsStream()
+        with HttpMocker() as http_mocker:
+            http_mocker.get(campaigns.request("111"), graph_page([campaigns.record("a1", account_id="111"), campaigns.record("a2", account_id="111")]))
+            http_mocker.get(campaigns.request("222"), graph_page([campaigns.record("b1", account_id="222")]))
+
+            output = read_stream("campaigns", ConfigBuilder().with_account_ids("111", "222").build())
+
+        lines = [log.log.message for log in output.logs if log.log.message.startswith("Stream campaigns finished")]
+        assert len(lines) == 1
+        assert "3 records in" in lines[0] and "act_111: 2, act_222: 1" in lines[0]
