@@ -48,3 +48,21 @@ def buc_header(account_id: str, **usage: Any) -> dict[str, str]:
     entry = {"type": "ads_management", "call_count": 0, "total_cputime": 0, "total_time": 0, "estimated_time_to_regain_access": 0}
     entry.update(usage)
     return {"X-Business-Use-Case-Usage": json.dumps({account_id: [entry]})}
+
+
+class FakeClock:
+    """A clock the pacer and the backoff read and sleep on, so time-based tests take no time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

@@ -28,26 +28,10 @@ from source_facebook_ads.components.pacing_constants import (
     THROTTLE_MIN_WAIT_SECONDS,
     USAGE_DECREASE_FACTOR,
 )
-from unit_tests.components import API, buc_header, graph_response, meta_error
+from unit_tests.components import API, FakeClock, buc_header, graph_response, meta_error
 
 A = f"{API}/act_111/campaigns?limit=500"
 B = f"{API}/act_222/adsets?limit=500"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from source_facebook_ads.components.pacing_constants import (
     THROTTLE_FALLBACK_WAIT_SECONDS,
     TRANSIENT_BACKOFF_MAX_SECONDS,
 )
-from unit_tests.components import API, TOKEN, buc_header, graph_response, meta_error
+from unit_tests.components import API, FakeClock, TOKEN, buc_header, graph_response, meta_error
 
 CONFIG = {"access_token": TOKEN, "max_throttle_wait_minutes": 60}
 EDGE_URL = f"{API}/act_123/campaigns?limit=500&fields=id"
@@ -193,19 +193,6 @@ def test_throttle_wait_without_a_pacer_is_what_meta_stated_or_the_default() -> N
 
 
 # --- the CDK's own retry loop ---------------------------------------------------------------------
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
