@@ -90,6 +90,7 @@ class _KeyPace:
     last_decrease: float = -math.inf
     budget_exhausted: Optional[tuple[str, str]] = None  # (message, internal message) once the budget ran out
     unreachable: Optional[GraphError] = None  # Meta said this account does not exist for the token
+    percent_at_last_cut: float = 0.0  # usage when the pace was last cut (100 after a throttle)
     logged_pause_until: float = -math.inf
     last_slot_wait_log: float = -math.inf
 
@@ -261,7 +262,15 @@ class AimdPacer(AbstractAPIBudget):
             return []
         peak = max(known, key=lambda figure: figure.percent)
         if peak.percent >= HIGH_WATER_PERCENT:
-            return self._decrease(key, pace, now, f"usage {peak}", USAGE_DECREASE_FACTOR)
+            # Usage is a rolling window: after a cut (or a throttle) it stays high for a while as
+            # older calls age out. Falling below its level at the last cut means the cut works.
+            if peak.percent < pace.percent_at_last_cut:
+                return []
+            log_lines = self._decrease(key, pace, now, f"usage {peak}", USAGE_DECREASE_FACTOR)
+            if log_lines:
+                pace.percent_at_last_cut = peak.percent
+            return log_lines
+        pace.percent_at_last_cut = 0.0  # drained below the mark: a new climb may be cut again
         if governing is not None and governing.percent <= LOW_WATER_PERCENT and peak.percent < HIGH_WATER_PERCENT:
             since_last_change = now - max(pace.last_increase, pace.last_decrease)
             if since_last_change >= INCREASE_INTERVAL_SECONDS and pace.rate < self._ceiling:
@@ -293,6 +302,7 @@ class AimdPacer(AbstractAPIBudget):
         if not already_paused:
             pace.throttles_in_a_row += 1
         extension = now + wait - max(pace.paused_until, now)
+        pace.percent_at_last_cut = 100.0
         log_lines = self._decrease(key, pace, now, f"Meta throttled it: {throttle.user_message}", THROTTLE_DECREASE_FACTOR)
         if extension <= 0:
             return log_lines

@@ -462,3 +462,26 @@ def test_a_permission_error_does_not_stop_other_requests_of_the_account(clock: F
     pacer.update_from_response(request(A), graph_response(403, meta_error(200), url=A))
 
     pacer.acquire_call(request(A))
+
+
+def test_high_but_falling_usage_holds_the_pace_while_the_window_drains(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    respond(pacer, A, headers=usage("111", 98))
+    cut_once = pacer.current_rate("act_111")
+    for percent in (97, 95, 96, 92):  # draining, with the jitter of answers arriving out of order
+        clock.advance(DECREASE_COOLDOWN_SECONDS)
+        respond(pacer, A, headers=usage("111", percent))
+    assert pacer.current_rate("act_111") == cut_once
+    clock.advance(DECREASE_COOLDOWN_SECONDS)
+    respond(pacer, A, headers=usage("111", 99))  # climbing past the level of the last cut: cut again
+    assert pacer.current_rate("act_111") == pytest.approx(cut_once * USAGE_DECREASE_FACTOR)
+
+
+def test_after_usage_drains_below_the_mark_a_new_climb_is_cut_again(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    respond(pacer, A, headers=usage("111", 98))
+    clock.advance(DECREASE_COOLDOWN_SECONDS)
+    respond(pacer, A, headers=usage("111", (LOW_WATER_PERCENT + HIGH_WATER_PERCENT) / 2))
+    clock.advance(DECREASE_COOLDOWN_SECONDS)
+    respond(pacer, A, headers=usage("111", HIGH_WATER_PERCENT))
+    assert pacer.current_rate("act_111") == pytest.approx(2.0 * USAGE_DECREASE_FACTOR**2)
