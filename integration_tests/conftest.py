@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -60,3 +61,9 @@ class Connector:
 @pytest.fixture
 def connector(emulator: GraphEmulator, tmp_path: Path) -> Connector:
     return Connector(emulator, tmp_path)
+
+
+def last_30d(dataset: Dataset) -> tuple[date, date]:
+    """The insights days of a config without start_date: Meta's last_30d (today excluded)."""
+    today = dataset.today()
+    return today - timedelta(days=30), today - timedelta(days=1)

@@ -6,7 +6,7 @@ from collections import Counter
 import time
 from datetime import date, datetime, timedelta, timezone
 
-from integration_tests.conftest import TOKEN, Connector
+from integration_tests.conftest import TOKEN, Connector, last_30d
 from integration_tests.emulator import Dataset
 
 OBJECT_STREAMS = [
@@ -42,7 +42,7 @@ class TestFullSync:
         today = dataset.today()
         for stream, (level, id_field) in INSIGHTS_LEVELS.items():
             got = Counter((r[id_field], r["date_start"]) for r in result.records(stream))
-            assert got == expected_insight_keys(dataset, level, id_field, today - timedelta(days=30), today), stream
+            assert got == expected_insight_keys(dataset, level, id_field, *last_30d(dataset)), stream
 
     def test_include_deleted_adds_archived_and_deleted_objects(self, connector: Connector, dataset: Dataset) -> None:
         result = connector.read(connector.config(include_deleted=True), ["campaigns", "adsets", "ads"])

@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any, Iterable
 
-from integration_tests.conftest import TOKEN, Connector
+from integration_tests.conftest import TOKEN, Connector, last_30d
 from integration_tests.emulator import Dataset, GraphEmulator
 
 FAST = {"requests_per_second": 50}
@@ -127,7 +127,7 @@ class TestSyncInsights:
         result = connector.read(config, ["adset_insights"])
 
         assert result.returncode == 0 and not result.errors, result.stderr[-3000:]
-        expected = ground_truth(dataset, "adset", today - timedelta(days=30), today, "adset_id", breakdowns=("age",))
+        expected = ground_truth(dataset, "adset", *last_30d(dataset), "adset_id", breakdowns=("age",))
         assert spend_by_key(result.records("adset_insights"), "adset_id", "date_start", "age") == expected
         spans = [(len(days_of(r.query["time_range"])), r.status) for r in insights_requests(emulator)]
         assert spans[0][0] >= 30 and spans[0][1] == 400  # the whole window first: refused, then split
@@ -147,7 +147,7 @@ class TestSyncInsights:
         assert stream["source_defined_primary_key"] == [["campaign_id"], ["date_start"], ["country"]]
         assert stream["default_cursor_field"] == ["date_start"]
         assert result.returncode == 0 and not result.errors, result.stderr[-3000:]
-        expected = ground_truth(dataset, "campaign", today - timedelta(days=30), today, "campaign_id", breakdowns=("country",))
+        expected = ground_truth(dataset, "campaign", *last_30d(dataset), "campaign_id", breakdowns=("country",))
         assert spend_by_key(result.records("custom_insights_spend_by_country"), "campaign_id", "date_start", "country") == expected
         assert all(isinstance(r["impressions"], int) for r in result.records("custom_insights_spend_by_country"))
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from integration_tests.conftest import TOKEN
+from integration_tests.conftest import TOKEN, last_30d
 from integration_tests.connector import CONNECTOR, write_json
 from integration_tests.emulator import Dataset, GraphEmulator
 from integration_tests.test_full_sync import INSIGHTS_LEVELS, OBJECT_STREAMS, expected_insight_keys
@@ -55,7 +55,7 @@ def expected_rows(dataset: Dataset) -> dict[str, int]:
     rows = {stream: len(dataset.expected_ids(stream)) for stream in OBJECT_STREAMS}
     today = dataset.today()
     for stream, (level, id_field) in INSIGHTS_LEVELS.items():
-        keys = expected_insight_keys(dataset, level, id_field, today - timedelta(days=30), today)
+        keys = expected_insight_keys(dataset, level, id_field, *last_30d(dataset))
         rows[stream] = sum(keys.values())
     return rows
 

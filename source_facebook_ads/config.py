@@ -21,7 +21,7 @@ from jsonschema import Draft7Validator
 GRAPH_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 # Meta keeps insights for 37 months; an older `since` fails the whole request with code 3018.
 INSIGHTS_RETENTION_MONTHS = 37
-# Without start_date, insights cover the span of Meta's documented default report (last_30d).
+# Without start_date, insights cover Meta's documented default report, last_30d (today excluded).
 DEFAULT_INSIGHTS_DAYS = 30
 
 _ACCOUNT_ID = re.compile(r"^(?:act_)?(\d+)$")
@@ -156,9 +156,12 @@ def insights_date_range(config: Mapping[str, Any], today: date) -> tuple[str, st
     earliest = _months_before(today, INSIGHTS_RETENTION_MONTHS) + timedelta(days=1)
     if config.get("start_date"):
         since = max(date.fromisoformat(config["start_date"][:10]), earliest)
+        default_until = today
     else:
+        # Meta's last_30d: the 30 days before today, today excluded.
         since = today - timedelta(days=DEFAULT_INSIGHTS_DAYS)
-    until = date.fromisoformat(config["end_date"][:10]) if config.get("end_date") else today
+        default_until = today - timedelta(days=1)
+    until = date.fromisoformat(config["end_date"][:10]) if config.get("end_date") else default_until
     if until < since:
         raise config_error(
             f"end_date ({until}) is before the first day Meta still keeps insights for ({since}): "

@@ -83,9 +83,10 @@ class InsightsStreamCases:
 class TestAccountInsightsStream(InsightsStreamCases, TestCase):
     stream, level, id_field = "account_insights", "account", "account_id"
 
-    def test_read_without_start_date_covers_the_last_30_days_up_to_today(self) -> None:
+    def test_read_without_start_date_covers_meta_last_30d_today_excluded(self) -> None:
         today = datetime.now(timezone.utc).date()
-        windows = [(today - timedelta(days=30 - 7 * i), min(today, today - timedelta(days=24 - 7 * i))) for i in range(5)]
+        yesterday = today - timedelta(days=1)
+        windows = [(today - timedelta(days=30 - 7 * i), min(yesterday, today - timedelta(days=24 - 7 * i))) for i in range(5)]
         with HttpMocker() as http_mocker:
             for since, until in windows:
                 http_mocker.get(self.request(since.isoformat(), until.isoformat()), graph_page([]))
@@ -93,7 +94,7 @@ class TestAccountInsightsStream(InsightsStreamCases, TestCase):
             output = read_stream(self.stream, ConfigBuilder().build())
 
         assert not output.errors
-        assert windows[0][0] == today - timedelta(days=30) and windows[-1][1] == today
+        assert windows[0][0] == today - timedelta(days=30) and windows[-1][1] == yesterday
 
     def test_incremental_read_with_state_rereads_the_lookback_days_per_account(self) -> None:
         state = per_account_state(self.stream, "date_start", {"111": "2026-11-12", "222": "2026-11-03"})
