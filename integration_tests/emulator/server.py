@@ -6,6 +6,7 @@ import json
 import socket
 import struct
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
@@ -26,6 +27,7 @@ class RequestLog:
     account_id: str | None    # "act_..." the call counted against
     throttled: bool           # refused by the call budget (set_budget)
     had_query_token: bool     # access_token was sent in the query string
+    at: float = 0.0           # time.monotonic() when it was answered (benchmarks read the timeline)
 
 
 class GraphEmulator:
@@ -116,7 +118,7 @@ class GraphEmulator:
         response = self._api.handle(request)
         logged = {key: (REDACTED if key == "access_token" else value) for key, value in params.items()}
         entry = RequestLog(method, url.path, logged, response.status, request.account_id, request.throttled,
-                           "access_token" in query)
+                           "access_token" in query, time.monotonic())
         with self._log_lock:
             self.requests.append(entry)
         return response

@@ -140,9 +140,11 @@ class AimdPacer(AbstractAPIBudget):
     def acquire_call(self, request: Any, block: bool = True, timeout: Optional[float] = None) -> None:
         """Block until the request's key may send: its throttle pause is over and its next slot has come."""
         key = pacing_key(_url_of(request))
-        self._raise_if_known_to_fail(key)
         holds_slot = False
         while True:
+            # Checked again after every wait: the answer that proves the request futile may have
+            # arrived while this one slept for its slot.
+            self._raise_if_known_to_fail(key)
             with self._lock:
                 wait, holds_slot, log_line = self._wait_before_dispatch(key, holds_slot)
             if wait <= 0:

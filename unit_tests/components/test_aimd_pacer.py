@@ -485,3 +485,16 @@ def test_after_usage_drains_below_the_mark_a_new_climb_is_cut_again(clock: FakeC
     clock.advance(DECREASE_COOLDOWN_SECONDS)
     respond(pacer, A, headers=usage("111", HIGH_WATER_PERCENT))
     assert pacer.current_rate("act_111") == pytest.approx(2.0 * USAGE_DECREASE_FACTOR**2)
+
+
+def test_a_request_waiting_for_its_slot_is_not_sent_once_its_account_proved_unknown(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    pacer.acquire_call(request(A))  # takes the first slot; the next one is half a second later
+
+    def sleep_while_the_first_answer_arrives(seconds: float) -> None:
+        clock.sleep(seconds)
+        pacer.update_from_response(request(A), graph_response(400, meta_error(100, 33), url=A))
+
+    pacer._sleep = sleep_while_the_first_answer_arrives
+    with pytest.raises(AirbyteTracedException):
+        pacer.acquire_call(request(A))
