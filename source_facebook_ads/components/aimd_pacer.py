@@ -88,6 +88,7 @@ class _KeyPace:
     throttles_in_a_row: int = 0  # drives the fallback wait when Meta states none
     last_increase: float = -math.inf
     last_decrease: float = -math.inf
+    last_throttle_cut: float = -math.inf
     budget_exhausted: Optional[tuple[str, str]] = None  # (message, internal message) once the budget ran out
     unreachable: Optional[GraphError] = None  # Meta said this account does not exist for the token
     percent_at_last_cut: float = 0.0  # usage when the pace was last cut (100 after a throttle)
@@ -274,7 +275,8 @@ class AimdPacer(AbstractAPIBudget):
             return log_lines
         pace.percent_at_last_cut = 0.0  # drained below the mark: a new climb may be cut again
         if governing is not None and governing.percent <= LOW_WATER_PERCENT and peak.percent < HIGH_WATER_PERCENT:
-            since_last_change = now - max(pace.last_increase, pace.last_decrease)
+            # Usage read during or just after a throttle pause is low only because nothing was sent.
+            since_last_change = now - max(pace.last_increase, pace.last_decrease, pace.paused_until)
             if since_last_change >= INCREASE_INTERVAL_SECONDS and pace.rate < self._ceiling:
                 old = pace.rate
                 pace.rate = min(self._ceiling, pace.rate + RATE_INCREASE_STEP_PER_SECOND)
@@ -282,12 +284,19 @@ class AimdPacer(AbstractAPIBudget):
                 return [_pace_change_line(key, old, pace.rate, f"usage {peak}, at or under {LOW_WATER_PERCENT:g}%")]
         return []
 
-    def _decrease(self, key: str, pace: _KeyPace, now: float, cause: str, factor: float) -> list[str]:
-        if now - pace.last_decrease < DECREASE_COOLDOWN_SECONDS or pace.rate <= RATE_FLOOR_PER_SECOND:
+    def _decrease(
+        self, key: str, pace: _KeyPace, now: float, cause: str, factor: float, throttled: bool = False
+    ) -> list[str]:
+        # A throttle proves the pace was over budget even right after a gentle usage cut, so it has
+        # a cooldown of its own (which absorbs the other in-flight answers of the same throttle).
+        last_cut = pace.last_throttle_cut if throttled else pace.last_decrease
+        if now - last_cut < DECREASE_COOLDOWN_SECONDS or pace.rate <= RATE_FLOOR_PER_SECOND:
             return []
         old = pace.rate
         pace.rate = max(RATE_FLOOR_PER_SECOND, pace.rate * factor)
         pace.last_decrease = now
+        if throttled:
+            pace.last_throttle_cut = now
         return [_pace_change_line(key, old, pace.rate, cause)]
 
     def _on_throttle(self, key: str, pace: _KeyPace, throttle: GraphError, now: float) -> list[str]:
@@ -305,7 +314,9 @@ class AimdPacer(AbstractAPIBudget):
             pace.throttles_in_a_row += 1
         extension = now + wait - max(pace.paused_until, now)
         pace.percent_at_last_cut = 100.0
-        log_lines = self._decrease(key, pace, now, f"Meta throttled it: {throttle.user_message}", THROTTLE_DECREASE_FACTOR)
+        log_lines = self._decrease(
+            key, pace, now, f"Meta throttled it: {throttle.user_message}", THROTTLE_DECREASE_FACTOR, throttled=True
+        )
         if extension <= 0:
             return log_lines
         if pace.throttle_wait_spent + extension > self._budget_seconds:

@@ -498,3 +498,22 @@ def test_a_request_waiting_for_its_slot_is_not_sent_once_its_account_proved_unkn
     pacer._sleep = sleep_while_the_first_answer_arrives
     with pytest.raises(AirbyteTracedException):
         pacer.acquire_call(request(A))
+
+
+def test_a_throttle_halves_the_pace_even_right_after_a_usage_cut(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    respond(pacer, A, headers=usage("111", HIGH_WATER_PERCENT))
+    pacer.update_from_response(request(A), graph_response(400, meta_error(80004, 2446079), url=A))
+    assert pacer.current_rate("act_111") == pytest.approx(2.0 * USAGE_DECREASE_FACTOR * 0.5)
+
+
+def test_low_usage_read_right_after_a_throttle_pause_does_not_raise_the_pace(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    pacer.update_from_response(request(A), graph_response(400, meta_error(80004, 2446079), url=A))
+    halved = pacer.current_rate("act_111")
+    pacer.acquire_call(request(A))  # sleeps through the pause
+    respond(pacer, A, headers=usage("111", 5))
+    assert pacer.current_rate("act_111") == halved
+    clock.advance(INCREASE_INTERVAL_SECONDS)
+    respond(pacer, A, headers=usage("111", 5))
+    assert pacer.current_rate("act_111") > halved
