@@ -40,9 +40,11 @@ from source_facebook_ads.components.graph_error_classifier import (
 )
 from source_facebook_ads.components.pacing_constants import (
     DECREASE_COOLDOWN_SECONDS,
+    EXHAUSTION_HORIZON_SECONDS,
     DEFAULT_MAX_THROTTLE_WAIT_MINUTES,
     DEFAULT_REQUESTS_PER_SECOND,
     HIGH_WATER_PERCENT,
+    INCREASE_HORIZON_SECONDS,
     INCREASE_INTERVAL_SECONDS,
     LONG_WAIT_LOG_INTERVAL_SECONDS,
     LONG_WAIT_LOG_SECONDS,
@@ -50,11 +52,13 @@ from source_facebook_ads.components.pacing_constants import (
     RATE_CEILING_PER_SECOND,
     RATE_FLOOR_PER_SECOND,
     RATE_INCREASE_STEP_PER_SECOND,
+    SLOT_RECHECK_SECONDS,
     THROTTLE_FALLBACK_MAX_WAIT_SECONDS,
     THROTTLE_FALLBACK_WAIT_SECONDS,
     THROTTLE_DECREASE_FACTOR,
     THROTTLE_MIN_WAIT_SECONDS,
     USAGE_DECREASE_FACTOR,
+    USAGE_SLOPE_SAMPLE_SECONDS,
 )
 from source_facebook_ads.components.usage_headers import UsageFigure, read_usage
 
@@ -81,7 +85,7 @@ class _KeyPace:
     """Mutable pacing state of one key; only touched under AimdPacer._lock."""
 
     rate: float
-    next_slot: float = -math.inf  # earliest time the next request of this key may go
+    last_send: float = -math.inf  # when the last request of this key was let through
     paused_until: float = -math.inf  # throttle pause end
     pause_cause: str = ""
     throttle_wait_spent: float = 0.0
@@ -92,6 +96,8 @@ class _KeyPace:
     budget_exhausted: Optional[tuple[str, str]] = None  # (message, internal message) once the budget ran out
     unreachable: Optional[GraphError] = None  # Meta said this account does not exist for the token
     percent_at_last_cut: float = 0.0  # usage when the pace was last cut (100 after a throttle)
+    slope_anchor: Optional[tuple[float, float]] = None  # (time, percent) the climb is measured from
+    usage_slope: float = 0.0  # percent per second over the last sample
     logged_pause_until: float = -math.inf
     last_slot_wait_log: float = -math.inf
 
@@ -141,13 +147,12 @@ class AimdPacer(AbstractAPIBudget):
     def acquire_call(self, request: Any, block: bool = True, timeout: Optional[float] = None) -> None:
         """Block until the request's key may send: its throttle pause is over and its next slot has come."""
         key = pacing_key(_url_of(request))
-        holds_slot = False
         while True:
             # Checked again after every wait: the answer that proves the request futile may have
             # arrived while this one slept for its slot.
             self._raise_if_known_to_fail(key)
             with self._lock:
-                wait, holds_slot, log_line = self._wait_before_dispatch(key, holds_slot)
+                wait, log_line = self._wait_before_dispatch(key)
             if wait <= 0:
                 return
             if not block or (timeout is not None and wait > timeout):
@@ -160,7 +165,9 @@ class AimdPacer(AbstractAPIBudget):
                 )
             if log_line:
                 logger.info(log_line)
-            self._sleep(wait)
+            # Wake up at least every SLOT_RECHECK_SECONDS: a faster pace, a pause or a futile
+            # request is then seen within that time, not after a wait computed earlier.
+            self._sleep(min(wait, SLOT_RECHECK_SECONDS))
 
     def update_from_response(self, request: Any, response: Any) -> None:
         """Adjust the request's key from the usage headers, or pause it on a throttle error."""
@@ -215,11 +222,13 @@ class AimdPacer(AbstractAPIBudget):
             pace = self._paces[key] = _KeyPace(rate=self._initial_rate)
         return pace
 
-    def _wait_before_dispatch(self, key: str, holds_slot: bool) -> tuple[float, bool, Optional[str]]:
-        """Seconds the caller must still wait, whether it now holds a slot, and a line to log if any.
+    def _wait_before_dispatch(self, key: str) -> tuple[float, Optional[str]]:
+        """Seconds the caller must still wait (0: it may send now, and its send is recorded), and a line to log.
 
-        A caller reserves its slot before sleeping, so threads of one key queue up one interval apart
-        instead of all waking at the same instant.
+        Nothing is reserved while waiting: a key's next request may go one interval, at the key's
+        current rate, after its last one, so a pace change applies at once to every request queued
+        for the key (slots reserved in advance would keep the old, slower spacing). Waiting threads
+        wake at that time and the first to take the lock sends; the others wait one more interval.
         """
         pace = self._pace(key)
         if pace.budget_exhausted is not None:
@@ -229,8 +238,6 @@ class AimdPacer(AbstractAPIBudget):
             )
         now = self._clock()
         if pace.paused_until > now:
-            # Checked again after a slot wait too: a throttle may have paused the key meanwhile, and
-            # the slot reserved before it must not be used.
             wait = pace.paused_until - now
             log_line = None
             if wait > LONG_WAIT_LOG_SECONDS and pace.logged_pause_until != pace.paused_until:
@@ -239,20 +246,20 @@ class AimdPacer(AbstractAPIBudget):
                     f"Pacing {key}: waiting {wait:.0f} s before its next request: {pace.pause_cause} "
                     f"({pace.throttle_wait_spent:.0f} of {self._budget_seconds:.0f} s of its throttle budget used)"
                 )
-            return wait, False, log_line
-        if holds_slot:
-            return 0.0, True, None  # the slot reserved before sleeping has come
-        slot = max(now, pace.next_slot)
-        pace.next_slot = slot + 1.0 / pace.rate
-        wait = slot - now
+            return wait, log_line
+        interval = 1.0 / pace.rate
+        next_allowed = pace.last_send + interval
+        if now >= next_allowed:
+            # On schedule, the send counts from its due time (sleep latency must not slow the pace);
+            # after an idle spell it counts from now (an idle key earns no burst).
+            pace.last_send = next_allowed if now - next_allowed < interval else now
+            return 0.0, None
+        wait = next_allowed - now
         log_line = None
         if wait > LONG_WAIT_LOG_SECONDS and now - pace.last_slot_wait_log >= LONG_WAIT_LOG_INTERVAL_SECONDS:
             pace.last_slot_wait_log = now
-            log_line = (
-                f"Pacing {key}: waiting {wait:.0f} s for its next request slot; it is paced at "
-                f"{pace.rate:.2f} requests/s and other requests are queued before this one."
-            )
-        return wait, wait > 0, log_line
+            log_line = f"Pacing {key}: waiting {wait:.0f} s for its next request slot; it is paced at {pace.rate:.2f} requests/s."
+        return wait, log_line
 
     def _on_usage(
         self, key: str, pace: _KeyPace, account: Optional[UsageFigure], app: Optional[UsageFigure], now: float
@@ -264,6 +271,13 @@ class AimdPacer(AbstractAPIBudget):
         if not known:
             return []
         peak = max(known, key=lambda figure: figure.percent)
+        seconds_to_full = self._seconds_to_full(pace, peak.percent, now)
+        if seconds_to_full < EXHAUSTION_HORIZON_SECONDS and peak.percent < HIGH_WATER_PERCENT:
+            # Climbing fast enough to reach 100% before the usage marks would react (the first
+            # window of a budget smaller than our pace): slow down now instead of meeting a throttle.
+            return self._decrease(
+                key, pace, now, f"usage {peak}, climbing to 100% in {seconds_to_full:.0f} s", USAGE_DECREASE_FACTOR
+            )
         if peak.percent >= HIGH_WATER_PERCENT:
             # Usage is a rolling window: after a cut (or a throttle) it stays high for a while as
             # older calls age out. Falling below its level at the last cut means the cut works.
@@ -277,12 +291,31 @@ class AimdPacer(AbstractAPIBudget):
         if governing is not None and governing.percent <= LOW_WATER_PERCENT and peak.percent < HIGH_WATER_PERCENT:
             # Usage read during or just after a throttle pause is low only because nothing was sent.
             since_last_change = now - max(pace.last_increase, pace.last_decrease, pace.paused_until)
-            if since_last_change >= INCREASE_INTERVAL_SECONDS and pace.rate < self._ceiling:
+            climbing = seconds_to_full < INCREASE_HORIZON_SECONDS
+            if since_last_change >= INCREASE_INTERVAL_SECONDS and pace.rate < self._ceiling and not climbing:
                 old = pace.rate
                 pace.rate = min(self._ceiling, pace.rate + RATE_INCREASE_STEP_PER_SECOND)
                 pace.last_increase = now
                 return [_pace_change_line(key, old, pace.rate, f"usage {peak}, at or under {LOW_WATER_PERCENT:g}%")]
         return []
+
+    @staticmethod
+    def _seconds_to_full(pace: _KeyPace, percent: float, now: float) -> float:
+        """Seconds until usage reaches 100% at its recent climb (inf when flat, falling or unknown).
+
+        The climb is measured between readings at least USAGE_SLOPE_SAMPLE_SECONDS apart, so the
+        whole-percent steps of Meta's figures and answers arriving out of order do not read as a trend.
+        """
+        if pace.slope_anchor is None:
+            pace.slope_anchor = (now, percent)
+            return math.inf
+        anchor_time, anchor_percent = pace.slope_anchor
+        if now - anchor_time >= USAGE_SLOPE_SAMPLE_SECONDS:
+            pace.usage_slope = (percent - anchor_percent) / (now - anchor_time)
+            pace.slope_anchor = (now, percent)
+        if pace.usage_slope <= 0:
+            return math.inf
+        return max(0.0, 100.0 - percent) / pace.usage_slope
 
     def _decrease(
         self, key: str, pace: _KeyPace, now: float, cause: str, factor: float, throttled: bool = False

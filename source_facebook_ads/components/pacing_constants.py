@@ -44,6 +44,17 @@ HIGH_WATER_PERCENT = 90.0
 # Usage (percent) at or below which the pace may grow; between the marks the pace holds.
 LOW_WATER_PERCENT = 75.0
 
+# Usage climbing fast enough to reach 100% within this many seconds is cut before it reaches the
+# high-water mark: in a budget's first window usage climbs at any pace, and a pace above the budget
+# would otherwise only be noticed at 90%, a few calls before the throttle.
+EXHAUSTION_HORIZON_SECONDS = 30.0
+
+# The pace does not grow while usage would reach 100% within this many seconds at its climb.
+INCREASE_HORIZON_SECONDS = 120.0
+
+# The climb of usage is measured between readings at least this far apart (figures are whole percents).
+USAGE_SLOPE_SAMPLE_SECONDS = 5.0
+
 # --- Throttle waits -----------------------------------------------------------------------------
 
 # Wait after a throttle when Meta states no time (no estimated_time_to_regain_access, reset_time_duration
@@ -61,6 +72,10 @@ POLICY_BLOCK_WAIT_SECONDS = 900.0
 
 # Default of config `max_throttle_wait_minutes`: total throttle pause one key may accumulate in a sync.
 DEFAULT_MAX_THROTTLE_WAIT_MINUTES = 60
+
+# A waiting request looks at its key again at least this often, so a change of pace (or a pause, or a
+# failure that makes it futile) reaches requests that were already waiting.
+SLOT_RECHECK_SECONDS = 1.0
 
 # A pacing wait longer than this is logged (why and how long); shorter waits are routine and silent.
 LONG_WAIT_LOG_SECONDS = 10.0

@@ -27,6 +27,7 @@ from source_facebook_ads.components.pacing_constants import (
     THROTTLE_FALLBACK_WAIT_SECONDS,
     THROTTLE_MIN_WAIT_SECONDS,
     USAGE_DECREASE_FACTOR,
+    USAGE_SLOPE_SAMPLE_SECONDS,
 )
 from unit_tests.components import API, FakeClock, buc_header, graph_response, meta_error
 
@@ -425,8 +426,7 @@ def test_a_long_wait_for_a_slot_is_logged_at_most_once_a_minute(clock: FakeClock
         dispatch_times(pacer, clock, A, 4)
     lines = [record.getMessage() for record in caplog.records]
     assert lines == [
-        "Pacing act_111: waiting 20 s for its next request slot; it is paced at 0.05 requests/s "
-        "and other requests are queued before this one."
+        "Pacing act_111: waiting 20 s for its next request slot; it is paced at 0.05 requests/s."
     ]
 
 
@@ -517,3 +517,49 @@ def test_low_usage_read_right_after_a_throttle_pause_does_not_raise_the_pace(clo
     clock.advance(INCREASE_INTERVAL_SECONDS)
     respond(pacer, A, headers=usage("111", 5))
     assert pacer.current_rate("act_111") > halved
+
+
+def test_usage_climbing_to_100_within_the_horizon_is_cut_before_the_high_water_mark(clock: FakeClock) -> None:
+    # The first window of a budget below our pace: 10% every 5 s reaches 100% in well under 30 s.
+    pacer = pacer_on(clock)
+    for percent in (10, 25, 40):  # 3%/s
+        respond(pacer, A, headers=usage("111", percent))
+        clock.advance(USAGE_SLOPE_SAMPLE_SECONDS)
+    before = pacer.current_rate("act_111")
+    respond(pacer, A, headers=usage("111", 55))  # 100% in 15 s
+    assert pacer.current_rate("act_111") == pytest.approx(before * USAGE_DECREASE_FACTOR)
+
+
+def test_a_slow_climb_far_from_100_still_lets_the_pace_grow(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    for percent in (10, 10.5, 11, 11.5, 12):  # 0.1%/s: 100% is about 15 minutes away
+        respond(pacer, A, headers=usage("111", percent))
+        clock.advance(INCREASE_INTERVAL_SECONDS)
+    assert pacer.current_rate("act_111") > 2.0
+
+
+def test_the_pace_does_not_grow_while_usage_climbs_toward_100(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    respond(pacer, A, headers=usage("111", 10))  # one reading: no climb known yet, a first step up
+    clock.advance(INCREASE_INTERVAL_SECONDS)
+    after_first_step = pacer.current_rate("act_111")
+    for percent in (15, 20, 25, 30):  # 1%/s: 100% in about 80 s, inside the growth horizon
+        respond(pacer, A, headers=usage("111", percent))
+        clock.advance(INCREASE_INTERVAL_SECONDS)
+    assert pacer.current_rate("act_111") == after_first_step
+
+
+def test_a_faster_pace_applies_at_once_to_requests_already_waiting(clock: FakeClock) -> None:
+    # Slots are not reserved ahead: a request that started waiting at a slow pace goes at the new one.
+    pacer = pacer_on(clock, requests_per_second=0.1)  # one request per 10 s
+    pacer.acquire_call(request(A))
+    started = clock.now
+
+    def speed_up_while_asleep(seconds: float) -> None:
+        with pacer._lock:
+            pacer._pace("act_111").rate = 1.0
+        clock.sleep(seconds)
+
+    pacer._sleep = speed_up_while_asleep
+    pacer.acquire_call(request(A))
+    assert clock.now - started == pytest.approx(1.0)
