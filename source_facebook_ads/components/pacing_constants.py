@@ -27,8 +27,9 @@ RATE_INCREASE_STEP_PER_SECOND = 0.1
 INCREASE_INTERVAL_SECONDS = 5.0
 
 # Multiplicative decrease when usage crosses the high-water mark: gentle, because a pace near the
-# budget is the goal and usage above the mark only says we are close to it.
-USAGE_DECREASE_FACTOR = 0.8
+# budget is the goal and usage above the mark only says we are close to it (with LOW_WATER_PERCENT,
+# the pace settles between about 0.8 and 0.9 of the budget).
+USAGE_DECREASE_FACTOR = 0.9
 
 # Multiplicative decrease when Meta throttles: the pace was over budget, so halve it.
 THROTTLE_DECREASE_FACTOR = 0.5
@@ -41,8 +42,9 @@ DECREASE_COOLDOWN_SECONDS = 5.0
 # (the benchmark's wall time within 1.2x of the budget's bound) while keeping a margin before 100.
 HIGH_WATER_PERCENT = 90.0
 
-# Usage (percent) at or below which the pace may grow; between the marks the pace holds.
-LOW_WATER_PERCENT = 75.0
+# Usage (percent) at or below which the pace may grow; between the marks the pace holds. A narrow
+# band keeps the pace close to the budget; the climb check below keeps it from overshooting.
+LOW_WATER_PERCENT = 85.0
 
 # Usage climbing fast enough to reach 100% within this many seconds is cut before it reaches the
 # high-water mark: in a budget's first window usage climbs at any pace, and a pace above the budget

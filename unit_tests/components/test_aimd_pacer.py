@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
 from typing import Any, Optional
@@ -227,7 +228,8 @@ def test_high_app_usage_slows_an_account_too(clock: FakeClock) -> None:
 
 def test_decrease_stops_at_the_floor(clock: FakeClock) -> None:
     pacer = pacer_on(clock)
-    for _ in range(20):
+    cuts_to_reach_the_floor = math.ceil(math.log(RATE_FLOOR_PER_SECOND / 2.0) / math.log(USAGE_DECREASE_FACTOR))
+    for _ in range(cuts_to_reach_the_floor + 5):
         respond(pacer, A, headers=usage("111", 99))
         clock.advance(DECREASE_COOLDOWN_SECONDS)
     assert pacer.current_rate("act_111") == RATE_FLOOR_PER_SECOND
