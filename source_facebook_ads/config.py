@@ -47,15 +47,16 @@ def normalize_config(raw: Mapping[str, Any], spec_schema: Mapping[str, Any]) -> 
     for key in ("start_date", "end_date"):
         if config.get(key):
             config[key] = parse_config_datetime(key, config[key]).strftime(GRAPH_DATETIME_FORMAT)
-    today = _today_utc()
-    config["insights_since"], config["insights_until"] = insights_date_range(config, today)
-    config["custom_insights"] = [_custom_report(entry, config, today) for entry in config.get("custom_insights") or []]
+    # Checked before the insights range, whose own error is about Meta's retention, not this mistake.
     if config.get("start_date") and config.get("end_date"):
         if config["end_date"] < config["start_date"]:
             raise config_error(
                 f"end_date ({config['end_date'][:10]}) is before start_date "
                 f"({config['start_date'][:10]}): set end_date on or after start_date, or leave it empty for today."
             )
+    today = _today_utc()
+    config["insights_since"], config["insights_until"] = insights_date_range(config, today)
+    config["custom_insights"] = [_custom_report(entry, config, today) for entry in config.get("custom_insights") or []]
     return config
 
 

@@ -41,7 +41,7 @@ def config_file(tmp_path: Path, config: dict) -> str:
         ({"account_ids": ["act_12x"]}, ["account_ids", "act_12x"]),
         ({"start_date": "31/01/2026"}, ["start_date"]),
         ({"start_date": "2026-02-30"}, ["start_date"]),
-        ({"start_date": "2026-03-01", "end_date": "2026-02-01"}, ["end_date", "before"]),
+        ({"start_date": "2026-03-01", "end_date": "2026-02-01"}, ["end_date", "before start_date"]),
         ({"page_size": 0}, ["page_size"]),
         ({"api_version": "25"}, ["api_version"]),
         ({"access_token": ""}, ["access_token"]),
