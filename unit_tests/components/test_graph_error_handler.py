@@ -82,16 +82,23 @@ RESPONSE_TABLE: list[tuple[str, requests.Response, ResponseAction, Optional[Fail
 ]
 
 
-@pytest.mark.parametrize("response, action, failure_type, words", [row[1:] for row in RESPONSE_TABLE], ids=[row[0] for row in RESPONSE_TABLE])
-def test_interpret_response_table(
+def assert_resolves(
     response: requests.Response, action: ResponseAction, failure_type: Optional[FailureType], words: tuple[str, ...]
 ) -> None:
+    """The handler's answer: the action, the failure type, the words a person needs, and never the token."""
     resolution = handler().interpret_response(response)
     assert resolution.response_action is action
     assert resolution.failure_type is failure_type
     for word in words:
         assert word in (resolution.error_message or "")
     assert TOKEN not in (resolution.error_message or "")
+
+
+@pytest.mark.parametrize("response, action, failure_type, words", [row[1:] for row in RESPONSE_TABLE], ids=[row[0] for row in RESPONSE_TABLE])
+def test_interpret_response_table(
+    response: requests.Response, action: ResponseAction, failure_type: Optional[FailureType], words: tuple[str, ...]
+) -> None:
+    assert_resolves(response, action, failure_type, words)
 
 
 @pytest.mark.parametrize(
@@ -320,9 +327,4 @@ REPORT_RUN_TABLE: list[tuple[str, requests.Response, ResponseAction, Optional[Fa
 
 @pytest.mark.parametrize("response, action, failure_type, words", [row[1:] for row in REPORT_RUN_TABLE], ids=[row[0] for row in REPORT_RUN_TABLE])
 def test_report_run_requests(response: requests.Response, action: ResponseAction, failure_type: Optional[FailureType], words: tuple[str, ...]) -> None:
-    resolution = handler().interpret_response(response)
-    assert resolution.response_action is action
-    assert resolution.failure_type is failure_type
-    for word in words:
-        assert word in (resolution.error_message or "")
-    assert TOKEN not in (resolution.error_message or "")
+    assert_resolves(response, action, failure_type, words)
