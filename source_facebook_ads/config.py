@@ -7,6 +7,7 @@ or ambiguous with a config_error that says what to fix.
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import re
 from datetime import date, datetime, timedelta, timezone
@@ -36,8 +37,9 @@ def config_error(message: str) -> AirbyteTracedException:
 def normalize_config(raw: Mapping[str, Any], spec_schema: Mapping[str, Any]) -> dict[str, Any]:
     """Validate `raw` against the spec, then return it with defaults and canonical values."""
     _validate_against_spec(raw, spec_schema)
+    # Copied: the spec is shared (parsed once), and a config must never alias its list defaults.
     defaults = {
-        key: prop["default"]
+        key: copy.deepcopy(prop["default"])
         for key, prop in spec_schema.get("properties", {}).items()
         if "default" in prop
     }

@@ -10,12 +10,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator, List, Mapping, Optional
 
+import yaml
 from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog, FailureType, Status
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 from airbyte_cdk.sources.types import Record
@@ -31,6 +33,13 @@ def manifest_path() -> Path:
     """The wheel carries the manifest inside the package; a source checkout keeps it at the repo root."""
     packaged = Path(__file__).parent / "manifest.yaml"
     return packaged if packaged.exists() else Path(__file__).parent.parent / "manifest.yaml"
+
+
+@functools.cache
+def _connection_specification() -> Mapping[str, Any]:
+    """The spec's JSON schema, parsed once per process (check builds several sources)."""
+    manifest = yaml.load(manifest_path().read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return manifest["spec"]["connection_specification"]
 
 
 class SourceFacebookAds(YamlDeclarativeSource):
@@ -52,10 +61,7 @@ class SourceFacebookAds(YamlDeclarativeSource):
 
     @classmethod
     def spec_schema(cls) -> Mapping[str, Any]:
-        import yaml
-
-        manifest = yaml.safe_load(manifest_path().read_text())
-        return manifest["spec"]["connection_specification"]
+        return _connection_specification()
 
     def _read_and_parse_yaml_file(self, path_to_yaml_file: str) -> Any:
         manifest = super()._read_and_parse_yaml_file(path_to_yaml_file)
