@@ -1,0 +1,15 @@
+"""source-facebook-ads: an Airbyte source for Meta's Marketing API."""
+
+from typing import Any
+
+__all__ = ["SourceFacebookAds"]
+
+
+def __getattr__(name: str) -> Any:
+    # Airbyte's `airbyte-cdk connector test` looks the source class up on the package; imported
+    # lazily so that importing a submodule (e.g. the emulator's tests) does not load the CDK.
+    if name == "SourceFacebookAds":
+        from source_facebook_ads.source import SourceFacebookAds
+
+        return SourceFacebookAds
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

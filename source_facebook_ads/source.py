@@ -18,15 +18,19 @@ from pathlib import Path
 from typing import Any, Iterator, List, Mapping, Optional
 
 import yaml
-from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog, FailureType, Status
+from airbyte_cdk.models import AirbyteCatalog, AirbyteConnectionStatus, AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog, FailureType, Status
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 from airbyte_cdk.sources.types import Record
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_facebook_ads import log_filters
 from source_facebook_ads.components.aimd_pacer import AimdPacer
 from source_facebook_ads.config import normalize_config
 from source_facebook_ads.progress import SyncProgress
 from source_facebook_ads.stream_shaping import CUSTOM_INSIGHTS_PREFIX, shape_streams
+
+
+log_filters.install()
 
 
 def manifest_path() -> Path:
@@ -69,6 +73,19 @@ class SourceFacebookAds(YamlDeclarativeSource):
             return manifest  # `spec` needs no streams
         return shape_streams(manifest, self._shaping_config)
 
+    def _built_for(
+        self, config: Mapping[str, Any], catalog: Optional[ConfiguredAirbyteCatalog] = None, state: Optional[list] = None
+    ) -> Optional["SourceFacebookAds"]:
+        """A source built for `config` when this one was built without any, else None.
+
+        Streams come from the constructor's config. Harnesses that build the source with no
+        arguments and pass the config to each command (Airbyte's `airbyte-cdk connector test`)
+        get a source built from that config instead of an unshaped manifest.
+        """
+        if self._shaping_config or not config:
+            return None
+        return type(self)(catalog=catalog, config=config, state=state)
+
     def read(
         self,
         logger: logging.Logger,
@@ -76,9 +93,22 @@ class SourceFacebookAds(YamlDeclarativeSource):
         catalog: ConfiguredAirbyteCatalog,
         state: Optional[List[AirbyteStateMessage]] = None,
     ) -> Iterator[AirbyteMessage]:
+        configured = self._built_for(config, catalog, state)
+        if configured is not None:
+            yield from configured.read(logger, configured._config, catalog, state)
+            return
         yield from SyncProgress().watch(super().read(logger, config, catalog, state))
 
+    def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
+        configured = self._built_for(config)
+        if configured is not None:
+            return configured.discover(logger, configured._config)
+        return super().discover(logger, config)
+
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
+        configured = self._built_for(config)
+        if configured is not None:
+            return configured.check(logger, configured._config)
         status = super().check(logger, config)
         if status.status != Status.SUCCEEDED:
             return status
