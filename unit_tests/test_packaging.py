@@ -12,10 +12,12 @@ import importlib
 import json
 import re
 import shlex
+import sys
 import tomllib
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import yaml
 
@@ -238,3 +240,24 @@ class TestConsoleScript:
         function = getattr(importlib.import_module(module_name), function_name, None)
         assert callable(function), f"{target} is not a callable"
 
+
+
+class TestDeclaredDependencies:
+    def test_every_third_party_module_the_package_imports_is_declared(self) -> None:
+        declared = {re.split(r"[<>=!\[; ]", requirement, maxsplit=1)[0].lower().replace("-", "_")
+                    for requirement in PYPROJECT["project"]["dependencies"]}
+        distribution_of = {"yaml": "pyyaml"}  # import names that differ from the distribution's
+        imported: set[str] = set()
+        for source in (ROOT / "source_facebook_ads").rglob("*.py"):
+            for match in re.finditer(r"^(?:from|import) ([a-zA-Z_]\w*)", source.read_text(), re.MULTILINE):
+                imported.add(match.group(1))
+        third_party = {name for name in imported if name not in sys.stdlib_module_names and name not in ("source_facebook_ads", "__future__")}
+        missing = sorted(name for name in third_party if distribution_of.get(name, name).lower() not in declared)
+        assert not missing, f"imported but not declared in pyproject.toml: {missing}"
+
+
+class TestIcon:
+    def test_the_connector_ships_an_svg_icon_of_its_own(self) -> None:
+        icon = ElementTree.parse(ROOT / "icon.svg").getroot()
+        assert icon.tag == "{http://www.w3.org/2000/svg}svg"
+        assert icon.get("viewBox"), "the registry scales icons: give the SVG a viewBox"
