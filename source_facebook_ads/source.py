@@ -26,6 +26,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_facebook_ads import log_filters
 from source_facebook_ads.components.aimd_pacer import AimdPacer
 from source_facebook_ads.config import normalize_config
+from source_facebook_ads.insights_progress import InsightsProgress, account_cursors, insights_plans, state_dict
 from source_facebook_ads.progress import SyncProgress
 from source_facebook_ads.stream_shaping import CUSTOM_INSIGHTS_PREFIX, shape_streams
 
@@ -97,7 +98,22 @@ class SourceFacebookAds(YamlDeclarativeSource):
         if configured is not None:
             yield from configured.read(logger, configured._config, catalog, state)
             return
-        yield from SyncProgress().watch(super().read(logger, config, catalog, state))
+        progress = SyncProgress(insights=self._insights_progress(state))
+        yield from progress.watch(super().read(logger, config, catalog, state))
+
+    def _insights_progress(self, state: Optional[List[AirbyteStateMessage]]) -> InsightsProgress:
+        """What the progress lines of the insights streams count: each stream's days and saved state."""
+        sinces = {
+            stream["name"]: stream["$parameters"]["since"]
+            for stream in self.resolved_manifest.get("streams", [])
+            if "since" in (stream.get("$parameters") or {})
+        }
+        saved = {
+            message.stream.stream_descriptor.name: account_cursors(state_dict(message.stream.stream_state))
+            for message in state or []
+            if message.stream is not None
+        }
+        return InsightsProgress(insights_plans(self._config, sinces), saved)
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
         configured = self._built_for(config)
