@@ -99,7 +99,12 @@ class SourceFacebookAds(YamlDeclarativeSource):
             yield from configured.read(logger, configured._config, catalog, state)
             return
         progress = SyncProgress(insights=self._insights_progress(state))
-        yield from progress.watch(super().read(logger, config, catalog, state))
+        try:
+            yield from progress.watch(super().read(logger, config, catalog, state))
+        finally:
+            # Also after a failed read: what the sync spent is most useful when it was throttled.
+            for line in self._constructor._api_budget.usage.summary_lines():
+                logger.info(line)
 
     def _insights_progress(self, state: Optional[List[AirbyteStateMessage]]) -> InsightsProgress:
         """What the progress lines of the insights streams count: each stream's days and saved state."""

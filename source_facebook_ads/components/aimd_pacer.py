@@ -31,6 +31,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.call_rate import AbstractAPIBudget, AbstractCallRatePolicy, CallRateLimitHit
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_facebook_ads.components.api_usage import ApiUsageLedger
 from source_facebook_ads.components.graph_error_classifier import (
     GraphError,
     GraphErrorKind,
@@ -124,6 +125,7 @@ class AimdPacer(AbstractAPIBudget):
         # A rejected token or a retired API version fails every request alike: after the first
         # answer says so, no other request is sent (no storm of identical failures across streams).
         self._sync_wide_failure: Optional[GraphError] = None
+        self.usage = ApiUsageLedger(APP_KEY)
 
     @classmethod
     def from_config(
@@ -167,7 +169,9 @@ class AimdPacer(AbstractAPIBudget):
                 logger.info(log_line)
             # Wake up at least every SLOT_RECHECK_SECONDS: a faster pace, a pause or a futile
             # request is then seen within that time, not after a wait computed earlier.
-            self._sleep(min(wait, SLOT_RECHECK_SECONDS))
+            nap = min(wait, SLOT_RECHECK_SECONDS)
+            self.usage.on_wait(key, nap)
+            self._sleep(nap)
 
     def update_from_response(self, request: Any, response: Any) -> None:
         """Adjust the request's key from the usage headers, or pause it on a throttle error."""
@@ -178,6 +182,7 @@ class AimdPacer(AbstractAPIBudget):
         usage = read_usage(response.headers, ad_account_id(url))
         error = _error_of(response, url) if response.status_code >= 400 else None
         throttle = error if error is not None and error.kind is GraphErrorKind.RATE_LIMITED else None
+        self.usage.on_answer(key, throttle is not None, usage.peak_percent_by_header)
         with self._lock:
             pace = self._pace(key)
             now = self._clock()

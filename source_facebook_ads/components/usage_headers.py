@@ -12,7 +12,7 @@ Only headers are read here, never bodies: this runs after every response, and a 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional
 
 from requests.structures import CaseInsensitiveDict
@@ -52,6 +52,8 @@ class UsageReport:
     # Longest wait Meta stated, in seconds (estimated_time_to_regain_access, reset_time_duration,
     # Retry-After); None when Meta stated none. Only meaningful on a throttle.
     regain_access_seconds: Optional[float] = None
+    # The highest percent of each header that came, by header name (the sync's usage summary).
+    peak_percent_by_header: Mapping[str, float] = field(default_factory=dict)
 
 
 UNKNOWN_USAGE = UsageReport()
@@ -103,12 +105,17 @@ def read_usage(headers: Mapping[str, str], account_id: Optional[str]) -> UsageRe
         waits.append(retry_after)
 
     stated_waits = [wait for wait in waits if wait > 0]
+    peaks: dict[str, float] = {}
+    for figure in (*account_figures, *app_figures):
+        header = figure.source.split(" ", 1)[0]
+        peaks[header] = max(peaks.get(header, figure.percent), figure.percent)
     return UsageReport(
         account=_highest(account_figures),
         app=_highest(app_figures),
         # The longest stated wait: one pace per account covers every use case, so resuming when the
         # shortest one ends would only earn another throttle.
         regain_access_seconds=max(stated_waits) if stated_waits else None,
+        peak_percent_by_header=peaks,
     )
 
 

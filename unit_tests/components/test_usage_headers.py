@@ -88,3 +88,17 @@ def test_zero_waits_mean_meta_stated_none() -> None:
         "X-Ad-Account-Usage": json.dumps({"acc_id_util_pct": 100, "reset_time_duration": 0}),
     }
     assert read_usage(headers, "123").regain_access_seconds is None
+
+
+def test_the_highest_figure_of_each_header_is_kept_by_header_name() -> None:
+    headers = {
+        "X-Business-Use-Case-Usage": json.dumps({"123": [{"type": "ads_management", "call_count": 12, "total_time": 31}]}),
+        "X-App-Usage": json.dumps({"call_count": 4, "total_cputime": 9, "total_time": 2}),
+        "x-fb-ads-insights-throttle": json.dumps({"app_id_util_pct": 7, "acc_id_util_pct": 3}),
+    }
+
+    usage = read_usage(headers, "123")
+
+    assert usage.peak_percent_by_header == {
+        "X-Business-Use-Case-Usage": 31, "X-App-Usage": 9, "x-fb-ads-insights-throttle": 7,
+    }

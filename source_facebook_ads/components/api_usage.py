@@ -1,0 +1,56 @@
+"""What each ad account spent of its Meta budget in one sync, for one summary line per account.
+
+Users of other connectors never see their Meta budget; this tells them, at the end of every read:
+calls sent, calls Meta throttled, time spent waiting for the pace or a throttle pause, and the
+highest usage each of Meta's usage headers reported. The pacer feeds it (it sees every request
+and every answer); the source logs `summary_lines()` when the read ends, also when it fails.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Mapping
+
+APP_KEY_LABEL = "requests not tied to an ad account (/me, report runs)"
+
+
+@dataclass
+class KeyUsage:
+    calls: int = 0
+    throttled: int = 0
+    waited_seconds: float = 0.0
+    peak_percent_by_header: dict[str, float] = field(default_factory=dict)
+
+
+class ApiUsageLedger:
+    def __init__(self, app_key: str) -> None:
+        self._app_key = app_key
+        self._lock = threading.Lock()
+        self._usage: dict[str, KeyUsage] = {}
+
+    def on_answer(self, key: str, throttled: bool, peak_percent_by_header: Mapping[str, float]) -> None:
+        with self._lock:
+            usage = self._usage.setdefault(key, KeyUsage())
+            usage.calls += 1
+            usage.throttled += int(throttled)
+            for header, percent in peak_percent_by_header.items():
+                if percent > usage.peak_percent_by_header.get(header, -1.0):
+                    usage.peak_percent_by_header[header] = percent
+
+    def on_wait(self, key: str, seconds: float) -> None:
+        with self._lock:
+            self._usage.setdefault(key, KeyUsage()).waited_seconds += seconds
+
+    def summary_lines(self) -> list[str]:
+        with self._lock:
+            items = sorted(self._usage.items(), key=lambda item: (item[0] == self._app_key, item[0]))
+            return [self._line(key, usage) for key, usage in items if usage.calls]
+
+    def _line(self, key: str, usage: KeyUsage) -> str:
+        who = APP_KEY_LABEL if key == self._app_key else key
+        peaks = ", ".join(f"{header} {percent:g}%" for header, percent in sorted(usage.peak_percent_by_header.items()))
+        return (
+            f"API use of {who}: {usage.calls} calls, {usage.throttled} throttled, "
+            f"{usage.waited_seconds:.1f} s waited; highest usage Meta reported: {peaks or 'no usage header'}."
+        )
