@@ -103,7 +103,7 @@ class SourceFacebookAds(YamlDeclarativeSource):
             yield from progress.watch(super().read(logger, config, catalog, state))
         finally:
             # Also after a failed read: what the sync spent is most useful when it was throttled.
-            for line in self._constructor._api_budget.usage.summary_lines():
+            for line in self._constructor._api_budget.summary_lines():
                 logger.info(line)
 
     def _insights_progress(self, state: Optional[List[AirbyteStateMessage]]) -> InsightsProgress:

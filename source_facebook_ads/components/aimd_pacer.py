@@ -31,7 +31,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.call_rate import AbstractAPIBudget, AbstractCallRatePolicy, CallRateLimitHit
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_facebook_ads.components.api_usage import ApiUsageLedger
+from source_facebook_ads.components.api_usage import ApiUsageLedger, PaceIncreaseSummary
 from source_facebook_ads.components.graph_error_classifier import (
     GraphError,
     GraphErrorKind,
@@ -126,6 +126,7 @@ class AimdPacer(AbstractAPIBudget):
         # answer says so, no other request is sent (no storm of identical failures across streams).
         self._sync_wide_failure: Optional[GraphError] = None
         self.usage = ApiUsageLedger(APP_KEY)
+        self.increases = PaceIncreaseSummary()
 
     @classmethod
     def from_config(
@@ -204,6 +205,10 @@ class AimdPacer(AbstractAPIBudget):
     def current_rate(self, key: str) -> float:
         with self._lock:
             return self._pace(key).rate
+
+    def summary_lines(self) -> list[str]:
+        """What to log when the read ends: pace increases not yet logged, then each key's API use."""
+        return [*self.increases.flush(self._clock()), *self.usage.summary_lines()]
 
     def throttle_wait_spent(self, key: str) -> float:
         with self._lock:
@@ -301,7 +306,7 @@ class AimdPacer(AbstractAPIBudget):
                 old = pace.rate
                 pace.rate = min(self._ceiling, pace.rate + RATE_INCREASE_STEP_PER_SECOND)
                 pace.last_increase = now
-                return [_pace_change_line(key, old, pace.rate, f"usage {peak}, at or under {LOW_WATER_PERCENT:g}%")]
+                return self.increases.on_increase(key, old, pace.rate, f"usage {peak}, at or under {LOW_WATER_PERCENT:g}%", now)
         return []
 
     @staticmethod
@@ -335,7 +340,7 @@ class AimdPacer(AbstractAPIBudget):
         pace.last_decrease = now
         if throttled:
             pace.last_throttle_cut = now
-        return [_pace_change_line(key, old, pace.rate, cause)]
+        return [*self.increases.flush_key(key, now), _pace_change_line(key, old, pace.rate, cause)]
 
     def _on_throttle(self, key: str, pace: _KeyPace, throttle: GraphError, now: float) -> list[str]:
         already_paused = pace.paused_until > now

@@ -54,3 +54,54 @@ class ApiUsageLedger:
             f"API use of {who}: {usage.calls} calls, {usage.throttled} throttled, "
             f"{usage.waited_seconds:.1f} s waited; highest usage Meta reported: {peaks or 'no usage header'}."
         )
+
+
+# Pace increases come in small steps (one every few seconds while usage is low): one line per
+# step would flood the log. They are summed per key and logged at most once a minute, and the
+# rest when the read ends; cuts are rare and explain a slowdown, so the pacer logs each at once.
+INCREASE_SUMMARY_INTERVAL_SECONDS = 60.0
+
+
+@dataclass
+class _PendingIncrease:
+    since: float
+    start_rate: float
+    rate: float
+    steps: int
+    cause: str
+
+
+class PaceIncreaseSummary:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[str, _PendingIncrease] = {}
+
+    def on_increase(self, key: str, old: float, new: float, cause: str, now: float) -> list[str]:
+        """Record a step; returns the summary line to log when the key's minute is up."""
+        with self._lock:
+            pending = self._pending.get(key)
+            if pending is None:
+                pending = self._pending[key] = _PendingIncrease(now, old, new, 0, cause)
+            pending.rate, pending.steps, pending.cause = new, pending.steps + 1, cause
+            if now - pending.since < INCREASE_SUMMARY_INTERVAL_SECONDS:
+                return []
+            del self._pending[key]
+            return [_increase_line(key, pending, now)]
+
+    def flush(self, now: float) -> list[str]:
+        """The increases not yet logged (before a cut of the same key, and when the read ends)."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        return [_increase_line(key, item, now) for key, item in sorted(pending.items())]
+
+    def flush_key(self, key: str, now: float) -> list[str]:
+        with self._lock:
+            item = self._pending.pop(key, None)
+        return [_increase_line(key, item, now)] if item is not None else []
+
+
+def _increase_line(key: str, pending: _PendingIncrease, now: float) -> str:
+    return (
+        f"Pacing {key}: {pending.start_rate:.2f} -> {pending.rate:.2f} requests/s in {pending.steps} "
+        f"step{'s' if pending.steps != 1 else ''} over {now - pending.since:.0f} s (last: {pending.cause})."
+    )

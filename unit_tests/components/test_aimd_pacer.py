@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import threading
 import time
 from typing import Any, Optional
@@ -246,6 +247,33 @@ def test_a_pace_change_is_logged_once_with_the_usage_that_caused_it(clock: FakeC
     assert lines == [
         f"Pacing act_111: 2.00 -> {new_rate:.2f} requests/s (usage X-Business-Use-Case-Usage ads_management call_count 95%)."
     ]
+
+
+def test_increases_are_logged_as_one_summary_a_minute_not_one_line_a_step(clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    pacer = pacer_on(clock)
+    with caplog.at_level(logging.INFO, logger="airbyte"):
+        for _ in range(int(150 / INCREASE_INTERVAL_SECONDS)):
+            clock.advance(INCREASE_INTERVAL_SECONDS)
+            respond(pacer, A, headers=usage("111", 1))
+    steps = round((pacer.current_rate("act_111") - 2.0) / RATE_INCREASE_STEP_PER_SECOND)
+    lines = [record.getMessage() for record in caplog.records]
+    assert steps > 20
+    assert len(lines) == 2, lines
+    assert all(re.match(r"Pacing act_111: \d+\.\d\d -> \d+\.\d\d requests/s in \d+ steps over \d+ s", line) for line in lines)
+    rest = [line for line in pacer.summary_lines() if line.startswith("Pacing act_111")]  # when the read ends
+    logged_steps = sum(int(re.search(r"in (\d+) step", line).group(1)) for line in [*lines, *rest])
+    assert logged_steps == steps
+
+
+def test_a_cut_first_logs_the_increases_before_it(clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    pacer = pacer_on(clock)
+    with caplog.at_level(logging.INFO, logger="airbyte"):
+        clock.advance(INCREASE_INTERVAL_SECONDS)
+        respond(pacer, A, headers=usage("111", 1))
+        clock.advance(INCREASE_INTERVAL_SECONDS)
+        respond(pacer, A, headers=usage("111", 95))
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 2 and "in 1 step over" in lines[0] and "(usage X-Business-Use-Case-Usage" in lines[1], lines
 
 
 # --- throttles ----------------------------------------------------------------------------------------
