@@ -1,6 +1,19 @@
-"""How the source hands its components to the CDK (private hooks, so pinned by tests)."""
+"""How the source hands its components to the CDK.
+
+The manifest goes in through the CDK's public `source_config` argument. The private CDK hooks that
+remain, each pinned by a test that fails loudly when the CDK moves:
+- `ModelToComponentFactory._api_budget`: the one AimdPacer of a sync reaches every requester
+  (test_every_requester_shares_the_one_pacer_of_the_sync, below);
+- `AsyncJobOrchestrator._job_repository`: report runs that fail are re-run as half windows
+  (components/report_window_splitting.py raises at build time without it; unit_tests/integration/
+  test_insights_async.py reads through it).
+"""
 
 from __future__ import annotations
+
+import json
+import subprocess
+import sys
 
 import yaml
 
@@ -27,3 +40,35 @@ def test_every_requester_shares_the_one_pacer_of_the_sync() -> None:
 
 def test_the_manifest_declares_no_api_budget_that_would_replace_the_pacer() -> None:
     assert "api_budget" not in yaml.safe_load(manifest_path().read_text())
+
+
+class TestResolvedManifestCommand:
+    """`python -m source_facebook_ads.resolved_manifest --config C` shows each stream as it runs."""
+
+    def run(self, tmp_path, config: dict, *args: str) -> subprocess.CompletedProcess:
+        config_file = tmp_path / "config.json"
+        config_file.write_text(json.dumps(config))
+        return subprocess.run(
+            [sys.executable, "-m", "source_facebook_ads.resolved_manifest", "--config", str(config_file), *args],
+            capture_output=True, text=True, timeout=120,
+        )
+
+    def test_prints_a_custom_insights_stream_with_its_report_and_key_and_never_the_token(self, tmp_path) -> None:
+        config = ConfigBuilder().with_values(custom_insights=[{"name": "by_age", "level": "ad", "fields": ["spend"], "breakdowns": ["age"]}]).build()
+
+        completed = self.run(tmp_path, config)
+
+        assert completed.returncode == 0, completed.stderr
+        manifest = yaml.safe_load(completed.stdout)
+        streams = {stream["name"]: stream for stream in manifest["streams"]}
+        custom = streams["custom_insights_by_age"]
+        assert custom["primary_key"] == ["ad_id", "date_start", "age"]
+        assert custom["$parameters"]["breakdowns"] == "age"
+        assert "$ref" not in completed.stdout
+        assert config["access_token"] not in completed.stdout + completed.stderr
+
+    def test_stream_option_prints_one_stream(self, tmp_path) -> None:
+        completed = self.run(tmp_path, ConfigBuilder().build(), "--stream", "campaigns")
+
+        assert completed.returncode == 0, completed.stderr
+        assert yaml.safe_load(completed.stdout)["name"] == "campaigns"
