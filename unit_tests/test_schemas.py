@@ -4,9 +4,10 @@ Each schema is the single source of truth for the ``fields`` query parameter: th
 requests exactly the schema's top-level property names. So every top-level property must be a
 readable field of the Graph API object behind the stream, and must not need extra permissions.
 
-``resources/graph_api_fields/<object>.json`` are copies of the field lists of the official
-``facebook-business`` Python SDK (26.0.3); ``_readable_vs_write_only.json`` flags the entries
-that are create/update parameters rather than readable fields.
+``integration_tests/emulator/fields/<object>.json`` are copies of the field lists of the official
+``facebook-business`` Python SDK (26.0.3), one copy that the emulator serves from and these checks
+read; ``_readable_vs_write_only.json`` there flags the entries that are create/update parameters
+rather than readable fields.
 """
 
 import json
@@ -17,7 +18,7 @@ from jsonschema import Draft7Validator
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS_DIR = ROOT / "source_facebook_ads" / "schemas"
-FIELDS_DIR = Path(__file__).resolve().parent / "resources" / "graph_api_fields"
+FIELDS_DIR = ROOT / "integration_tests" / "emulator" / "fields"
 
 STREAM_OBJECT = {
     "me": "user",
