@@ -4,7 +4,8 @@ Pure: no CDK here, so the table can be read and tested on its own. `graph_error_
 `GraphError` into the CDK's retry/fail decision and `aimd_pacer` uses it to spot throttles.
 Meta says to handle errors by code, never by message text, and its HTTP statuses are unreliable
 (400 for rate limits and for code 190, 500 for code 1): the status only decides when the body
-carries no error code we know. Every message is scrubbed of anything that looks like a token.
+carries no error code we know. Every message is scrubbed of anything that looks like a token
+(`redaction.scrub`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from source_facebook_ads.components.pacing_constants import (
     POLICY_BLOCK_WAIT_SECONDS,
 )
 from source_facebook_ads.components.usage_headers import read_usage
+from source_facebook_ads.redaction import scrub
 
 # Meta's codes (graph-api-notes.md, "Errors"). These are facts about the API, not tuning knobs.
 TOKEN_CODES = frozenset({102, 190})
@@ -44,15 +46,6 @@ FATAL_REQUEST_CODES = frozenset({INVALID_PARAMETER_CODE, 2500})
 
 _ACCOUNT_IN_PATH = re.compile(r"/act_(\d+)(?=/|$)")
 _VERSION_IN_PATH = re.compile(r"^/?(v\d+\.\d+)(?=/|$)")
-# Defensive scrubbing: we send the token in a header, but Meta's messages ("Malformed access token
-# EAAB...") and urllib3's exception texts (which quote the URL) can still carry one.
-_TOKEN_PATTERNS = (
-    (re.compile(r"(access_token=)[^&\s'\"]+", re.IGNORECASE), r"\1***"),
-    (re.compile(r"\bEAA[A-Za-z0-9]{16,}"), "***"),
-    (re.compile(r"(Bearer\s+)[A-Za-z0-9._\-]+", re.IGNORECASE), r"\1***"),
-    (re.compile(r"((?:https?://[^\s?'\"]+)|(?:/[\w.\-/]+))\?[^\s'\")]*"), r"\1"),  # drop query strings
-)
-
 _TRANSIENT_EXCEPTIONS = (
     requests.exceptions.ConnectionError,  # includes ConnectTimeout
     requests.exceptions.Timeout,  # includes ReadTimeout
@@ -121,13 +114,6 @@ def ad_account_id(url_or_path: str) -> Optional[str]:
     """The digits of the `act_<digits>` path segment (`/v25.0/act_123/campaigns` -> "123"), if any."""
     match = _ACCOUNT_IN_PATH.search(url_or_path.split("?", 1)[0])
     return match.group(1) if match else None
-
-
-def scrub(text: str) -> str:
-    """Remove anything that looks like a token or a query string from a text meant for logs or users."""
-    for pattern, replacement in _TOKEN_PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 def classify(

@@ -23,7 +23,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_facebook_ads.components.graph_error_classifier import scrub
+from source_facebook_ads.redaction import scrub
 
 logger = logging.getLogger("airbyte")
 

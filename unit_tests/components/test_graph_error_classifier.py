@@ -16,7 +16,6 @@ from source_facebook_ads.components.graph_error_classifier import (
     cannot_shrink,
     classify,
     how_to_shrink,
-    scrub,
 )
 from source_facebook_ads.components.pacing_constants import POLICY_BLOCK_WAIT_SECONDS
 from unit_tests.components import TOKEN, buc_header, meta_error
@@ -185,12 +184,6 @@ def test_no_message_contains_the_token(status: Optional[int], body: Any, excepti
     error = classify(status, body, ACCOUNT_PATH, exception)
     assert TOKEN not in error.message
     assert "EAAG" not in error.message
-
-
-def test_scrub_removes_tokens_and_query_strings_but_keeps_paths() -> None:
-    text = f"GET https://graph.facebook.com/v25.0/act_1/ads?limit=5&access_token={TOKEN} then /v25.0/me?after=abc"
-    assert scrub(text) == "GET https://graph.facebook.com/v25.0/act_1/ads then /v25.0/me"
-    assert scrub("access_token=abc&x=1") == "access_token=***&x=1"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,184 @@
+"""Keeps the access token out of every byte the connector prints.
+
+- `scrub(text)`: for the messages we build from Meta's answers and URLs. Removes what looks like a
+  token (Meta's `EAA...` tokens, `access_token=` and Bearer values) and drops query strings.
+- `SecretFilter`: the configured secrets in every form a message can carry them, plus the token shapes.
+- `RedactedOutput`: the one place all output passes through. run.py puts it in front of stdout and
+  stderr, and of `sys.__stdout__`, where the CDK's PrintBuffer writes every message and log line.
+
+Why a filter on the output rather than on messages: the CDK builds texts we never see before they
+are printed (TRACE `internal_message` quoting Meta's error text, stack traces, requests' and urllib3's
+exception texts quoting a header or URL), and its own `filter_secrets` replaces the raw secret only,
+not its escaped, URL-encoded or split forms.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from types import TracebackType
+from typing import Any, Iterable, Optional, TextIO
+from urllib.parse import quote
+
+REPLACEMENT = "****"  # what the CDK's own filter writes in place of a secret
+# A secret this short cannot be a Meta token, and hunting it would garble the protocol itself
+# (a secret "type" would rewrite every message).
+MIN_SECRET_LENGTH = 8
+# Messages that carry data: their values are left as Meta sent them (no token shapes), and, as they
+# are most of the output, only looked at closely when a secret's raw or percent-encoded core occurs.
+_DATA_LINES = ('{"type":"RECORD"', '{"type":"STATE"')
+_OTHER_LINE = re.compile(r'\n(?!\{"type":"(?:RECORD|STATE)")(?=.)')  # the start of a line of another kind
+
+# Token shapes. We send the token in a header only, but Meta's messages ("Malformed access token
+# EAAB..."), and urllib3's and requests' exception texts (which quote the URL or the header value) can
+# still carry one. A JSON-escaped line break (`\n`) may directly precede an `EAA` token.
+_TOKEN_SHAPES = (
+    (re.compile(r"(access_token(?:\\*[\"'])?\s*(?:=|%3D|:)\s*(?:\\*[\"'])?)[A-Za-z0-9._~+/|%\-]+", re.IGNORECASE), r"\1***"),
+    (re.compile(r"(?:(?<![A-Za-z0-9])|(?<=\\[nrt]))EAA[A-Za-z0-9]{16,}"), "***"),
+    (re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/|%\-]+", re.IGNORECASE), r"\1***"),
+)
+_QUERY_STRING = re.compile(r"((?:https?://[^\s?'\"]+)|(?:/[\w.\-/]+))\?[^\s'\")]*")
+# What may come between two pieces of a secret that a message split or quoted in parts: a line break
+# escaped once or more (`\n`, `\\n`), spaces, the quotes and `+` of pieces quoted apart, backslashes.
+# Not a real line break: lines are redacted one by one, so each protocol message stays whole.
+_BETWEEN_PIECES = r"(?:\\+[nrt]|[ \t'\"+\\])*"
+
+
+def scrub(text: str) -> str:
+    """Remove anything that looks like a token, and query strings, from a text meant for logs or users."""
+    text = _without_token_shapes(text)
+    return _QUERY_STRING.sub(r"\1", text)
+
+
+def _without_token_shapes(text: str) -> str:
+    for pattern, replacement in _TOKEN_SHAPES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class SecretFilter:
+    """Replaces the configured secrets, in all their forms, and token shapes in printed text."""
+
+    def __init__(self) -> None:
+        self._patterns: set[str] = set()
+        self._secrets: Optional[re.Pattern[str]] = None
+        self._cores: tuple[str, ...] = ()
+
+    def hide(self, secrets: Iterable[Any]) -> None:
+        """Add secrets (a config's `airbyte_secret` values) to those replaced from now on."""
+        cores = [str(secret).strip() for secret in secrets if secret is not None]
+        cores = [core for core in cores if len(core) >= MIN_SECRET_LENGTH]
+        self._cores += tuple(form for core in cores for form in {core, quote(core, safe="")})
+        self._patterns.update(_secret_pattern(core) for core in cores)
+        if self._patterns:
+            # Longest first, so that a secret containing another is replaced whole.
+            self._secrets = re.compile("|".join(sorted(self._patterns, key=len, reverse=True)))
+
+    def redact(self, text: str) -> str:
+        """The text (whole lines) with every secret and, outside data messages, every token shape replaced."""
+        if self._secrets is not None and any(core in text for core in self._cores):
+            text = self._secrets.sub(REPLACEMENT, text)
+        # Data messages are most of the output: find the other lines without splitting the text.
+        starts = [] if text.startswith(_DATA_LINES) else [0]
+        starts += [match.end() for match in _OTHER_LINE.finditer(text)]
+        if not starts:
+            return text
+        pieces, done = [], 0
+        for start in starts:
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            pieces += [text[done:start], self._redact_message(text[start:end])]
+            done = end
+        pieces.append(text[done:])
+        return "".join(pieces)
+
+    def _redact_message(self, line: str) -> str:
+        if self._secrets is not None:
+            line = self._secrets.sub(REPLACEMENT, line)
+        return _without_token_shapes(line)
+
+
+def _secret_pattern(core: str) -> str:
+    """A regex for a secret as printed: raw, JSON- or repr-escaped, percent-encoded, split in pieces.
+
+    `core` is the secret without surrounding whitespace: a token pasted with a line break is found by it.
+    """
+    return _BETWEEN_PIECES.join(_char_pattern(char) for char in core)
+
+
+def _char_pattern(char: str) -> str:
+    if char.isascii() and char.isalnum():
+        return char
+    encoded = "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
+    forms = [re.escape(char), f"(?i:{re.escape(encoded)})", f"(?i:\\\\+u{ord(char):04x})"]
+    return "(?:" + "|".join(forms) + ")"
+
+
+class _RedactingWriter:
+    """A text stream that hands each whole line, redacted, to the stream behind it.
+
+    An unfinished line waits for its end, so a secret written in two parts is still seen whole.
+    """
+
+    def __init__(self, target: TextIO, secret_filter: SecretFilter) -> None:
+        self.target = target
+        self._filter = secret_filter
+        self._unfinished = ""
+        self._lock = threading.RLock()
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            text_so_far = self._unfinished + text
+            end = text_so_far.rfind("\n") + 1
+            self._unfinished = text_so_far[end:]
+            if end:
+                self.target.write(self._filter.redact(text_so_far[:end]))
+        return len(text)
+
+    def flush(self) -> None:
+        with self._lock:
+            self.target.flush()
+
+    def finish(self) -> None:
+        """Write the unfinished line (ended, so that the next output starts on a line of its own)."""
+        with self._lock:
+            if self._unfinished:
+                self.target.write(self._filter.redact(self._unfinished) + "\n")
+                self._unfinished = ""
+            self.target.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.target, name)  # encoding, fileno, isatty, ...
+
+
+class RedactedOutput:
+    """While entered, everything written to `sys.stdout` and `sys.stderr` is filtered.
+
+    `sys.__stdout__` and `sys.__stderr__` (where the CDK's PrintBuffer writes) are pointed at the same
+    filtered streams: in a console process they are those streams anyway.
+    """
+
+    def __init__(self) -> None:
+        self.filter = SecretFilter()
+        self._writers: dict[str, _RedactingWriter] = {}
+        self._originals: dict[str, Optional[TextIO]] = {}
+
+    def hide(self, secrets: Iterable[Any]) -> None:
+        self.filter.hide(secrets)
+
+    def __enter__(self) -> RedactedOutput:
+        for name in ("stdout", "stderr"):
+            self._writers[name] = _RedactingWriter(getattr(sys, name), self.filter)
+        for name in ("stdout", "stderr", "__stdout__", "__stderr__"):
+            self._originals[name] = getattr(sys, name)
+            setattr(sys, name, self._writers[name.strip("_")])
+        return self
+
+    def __exit__(
+        self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]
+    ) -> None:
+        for writer in self._writers.values():
+            writer.finish()
+        for name, original in self._originals.items():
+            setattr(sys, name, original)

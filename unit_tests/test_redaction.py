@@ -1,0 +1,91 @@
+"""The output filter: every form a message can carry the configured token in, and Meta's token shapes."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from urllib.parse import quote
+
+import pytest
+
+from source_facebook_ads.redaction import RedactedOutput, SecretFilter, scrub
+
+TOKEN = "EAAG-unit-secret|token-2b9f"  # `|` as in Meta's app tokens (app-id|secret): percent-encoded in URLs
+
+
+def log_line(message: str) -> str:
+    return json.dumps({"type": "LOG", "log": {"level": "ERROR", "message": message}}, separators=(",", ":")) + "\n"
+
+
+def filter_hiding(*secrets: str) -> SecretFilter:
+    secret_filter = SecretFilter()
+    secret_filter.hide(secrets)
+    return secret_filter
+
+
+FORMS = {
+    "raw": TOKEN,
+    "repr of a header with the pasted line break": repr(f"Bearer {TOKEN}\n"),
+    "JSON-escaped twice": json.dumps(json.dumps(TOKEN)),
+    "percent-encoded in a URL": f"/v25.0/me?x={quote(TOKEN, safe='')}",
+    "broken by a line break": f"{TOKEN[:9]}\n{TOKEN[9:]}",
+    "quoted in two pieces": f"'{TOKEN[:12]}' '{TOKEN[12:]}'",
+    "concatenated pieces": f'"{TOKEN[:5]}" + "{TOKEN[5:]}"',
+}
+
+
+class TestConfiguredSecret:
+    @pytest.mark.parametrize("form", FORMS.values(), ids=FORMS.keys())
+    def test_every_form_of_the_secret_in_a_message_is_replaced(self, form: str) -> None:
+        printed = filter_hiding(TOKEN + "\n").redact(log_line(f"request failed: {form} (retrying)"))
+
+        assert "****" in printed
+        assert "unit-secret" not in printed and "token-2b9f" not in printed
+        assert json.loads(printed)["log"]["message"].startswith("request failed: ")
+
+    def test_the_secret_in_a_record_is_replaced_but_the_rest_of_the_record_is_kept(self) -> None:
+        record = {"type": "RECORD", "record": {"data": {"note": f"Bearer of {TOKEN}", "id": "EAA1234567890123456789"}}}
+        printed = filter_hiding(TOKEN).redact(json.dumps(record, separators=(",", ":")) + "\n")
+
+        assert json.loads(printed)["record"]["data"] == {"note": "Bearer of ****", "id": "EAA1234567890123456789"}
+
+    def test_a_secret_too_short_to_be_a_token_leaves_the_protocol_intact(self) -> None:
+        line = log_line("type")
+
+        assert filter_hiding("type").redact(line) == line
+
+
+class TestTokenShapes:
+    @pytest.mark.parametrize(
+        "text, expected",
+        [
+            ("GET /me?access_token=EAAB123&x=1", "GET /me?access_token=***&x=1"),
+            ('{\\"access_token\\": \\"abc123\\"}', '{\\"access_token\\": \\"***\\"}'),
+            ("Malformed access token EAABsbCS1iHgBAZB0ZCZBZBqwerty", "Malformed access token ***"),
+            ("header value\\nEAABsbCS1iHgBAZB0ZCZBZBqwerty", "header value\\n***"),
+            ("Authorization: Bearer 123|abc-def", "Authorization: Bearer ***"),
+        ],
+    )
+    def test_a_token_nobody_configured_is_still_replaced_in_messages(self, text: str, expected: str) -> None:
+        assert filter_hiding().redact(text + "\n") == expected + "\n"
+
+    def test_scrub_removes_tokens_and_query_strings_but_keeps_paths(self) -> None:
+        text = f"GET https://graph.facebook.com/v25.0/act_1/ads?limit=5&access_token={TOKEN} then /v25.0/me?after=abc"
+        assert scrub(text) == "GET https://graph.facebook.com/v25.0/act_1/ads then /v25.0/me"
+        assert scrub("access_token=abc&x=1") == "access_token=***&x=1"
+
+
+class TestRedactedOutput:
+    def test_a_secret_written_in_two_parts_to_stderr_is_still_replaced(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        stderr = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", stderr)
+
+        with RedactedOutput() as output:
+            output.hide([TOKEN])
+            sys.stderr.write(f"Traceback: header 'Bearer {TOKEN[:10]}")
+            sys.stderr.write(f"{TOKEN[10:]}'\n")
+            sys.stderr.write("an unfinished line")
+
+        assert stderr.getvalue() == "Traceback: header 'Bearer ****'\nan unfinished line\n"
+        assert sys.stderr is stderr
