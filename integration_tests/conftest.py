@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-from integration_tests.connector import ConnectorRun, configured_catalog, run_connector, write_json
+from integration_tests.connector import (
+    RUN_OBSERVERS,
+    ConnectorRun,
+    configured_catalog,
+    finished_run,
+    run_connector,
+    start_connector,
+    write_json,
+)
 from integration_tests.emulator import Dataset, GraphEmulator
+from integration_tests.token_leaks import token_leaks
 
 TOKEN = "EAAG-integration-secret-token-7c41"
+
+
+@pytest.fixture(autouse=True)
+def no_token_in_any_output() -> Iterator[None]:
+    """Every byte each run of the command printed, stdout and stderr, holds no form of its token."""
+    runs: list[ConnectorRun] = []
+    RUN_OBSERVERS.append(runs.append)
+    try:
+        yield
+    finally:
+        RUN_OBSERVERS.remove(runs.append)
+    for number, run in enumerate(runs, 1):
+        for token in {TOKEN, run.access_token or TOKEN}:
+            for stream, output in (("stdout", run.stdout), ("stderr", run.stderr)):
+                leaks = token_leaks(output, token)
+                assert not leaks, f"run {number} printed its access token on {stream} ({', '.join(leaks)})"
 
 
 @pytest.fixture
@@ -48,6 +74,17 @@ class Connector:
             args += ["--state", self._file("state", state)]
         return run_connector(args, self.workdir)
 
+    def read_until_first_record(self, config: dict, catalog: dict, tmpdir: Path) -> "RunningRead":
+        """A read started in the background (temporary files in `tmpdir`), once it has printed a record."""
+        args = ["read", "--config", self._file("config", config), "--catalog", self._file("catalog", catalog)]
+        process = start_connector(args, self.workdir, tmpdir)
+        printed = []
+        for line in process.stdout:
+            printed.append(line)
+            if line.startswith('{"type":"RECORD"'):
+                break
+        return RunningRead(process, args, printed)
+
     def catalog(self, config: dict, streams: list[str] | None = None) -> dict:
         discovered = self.run("discover", config)
         catalogs = discovered.of_type("CATALOG")
@@ -56,6 +93,19 @@ class Connector:
 
     def read(self, config: dict, streams: list[str] | None = None, state: list | None = None) -> ConnectorRun:
         return self.run("read", config, self.catalog(config, streams), state)
+
+
+class RunningRead:
+    def __init__(self, process: subprocess.Popen, args: list[str], printed: list[str]) -> None:
+        self.process = process
+        self.args = args
+        self.printed = printed
+
+    def stop(self, signal_number: int, timeout: float = 60) -> ConnectorRun:
+        """Send the signal and wait for the command to end; what it printed goes to the leak scan."""
+        self.process.send_signal(signal_number)
+        stdout, stderr = self.process.communicate(timeout=timeout)
+        return finished_run(self.args, self.process.returncode, "".join(self.printed) + stdout, stderr)
 
 
 @pytest.fixture

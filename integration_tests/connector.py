@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional
 
 # The console script pip installed next to this interpreter: the wheel as users get it.
 CONNECTOR = Path(sys.executable).with_name("source-facebook-ads")
@@ -19,6 +20,7 @@ class ConnectorRun:
     stdout: str
     stderr: str
     messages: list[dict] = field(default_factory=list)
+    access_token: Optional[str] = None  # the token of the run's --config, for the leak scan
 
     def of_type(self, message_type: str) -> list[dict]:
         return [m for m in self.messages if m.get("type") == message_type]
@@ -49,17 +51,54 @@ class ConnectorRun:
         return list(latest.values())
 
 
+# Called with every finished run: integration_tests/conftest.py scans each one's output for the token.
+RUN_OBSERVERS: list[Callable[[ConnectorRun], None]] = []
+
+
 def run_connector(args: list[str], workdir: Path, timeout: float = 300) -> ConnectorRun:
+    completed = subprocess.run(
+        [str(_connector()), *args], cwd=workdir, capture_output=True, text=True, timeout=timeout
+    )
+    return finished_run(args, completed.returncode, completed.stdout, completed.stderr)
+
+
+def start_connector(args: list[str], workdir: Path, tmpdir: Path) -> subprocess.Popen:
+    """The command started in the background with its temporary files in `tmpdir`, to be signalled.
+
+    Hand what it printed to `finished_run` so the leak scan sees it.
+    """
+    env = {**os.environ, "TMPDIR": str(tmpdir)}
+    return subprocess.Popen(
+        [str(_connector()), *args], cwd=workdir, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+def finished_run(args: list[str], returncode: int, stdout: str, stderr: str) -> ConnectorRun:
+    lines = stdout.splitlines()
+    if lines and not stdout.endswith("\n"):
+        lines.pop()  # a killed run's last line may be cut off
+    messages = [json.loads(line) for line in lines if line.startswith("{")]
+    run = ConnectorRun(returncode, stdout, stderr, messages, _access_token(args))
+    for observe in RUN_OBSERVERS:
+        observe(run)
+    return run
+
+
+def _connector() -> Path:
     if not CONNECTOR.exists():
         raise RuntimeError(f"{CONNECTOR} is missing: install the project first (pip install '.[tests]').")
-    completed = subprocess.run(
-        [str(CONNECTOR), *args], cwd=workdir, capture_output=True, text=True, timeout=timeout
-    )
-    messages = []
-    for line in completed.stdout.splitlines():
-        if line.startswith("{"):
-            messages.append(json.loads(line))
-    return ConnectorRun(completed.returncode, completed.stdout, completed.stderr, messages)
+    return CONNECTOR
+
+
+def _access_token(args: list[str]) -> Optional[str]:
+    if "--config" not in args:
+        return None
+    try:
+        config = json.loads(Path(args[args.index("--config") + 1]).read_text())
+    except (IndexError, OSError, ValueError):
+        return None
+    token = config.get("access_token") if isinstance(config, dict) else None
+    return token if isinstance(token, str) else None
 
 
 def write_json(path: Path, value: Any) -> str:

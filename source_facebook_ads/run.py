@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import sys
 import traceback
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import List
+from types import FrameType
+from typing import Any, Iterator, List, Optional
 
 import orjson
 from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
@@ -18,9 +23,13 @@ from airbyte_cdk.models import (
     TraceType,
     Type,
 )
+from airbyte_cdk.utils.airbyte_secrets_utils import get_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_facebook_ads.redaction import RedactedOutput
 from source_facebook_ads.source import SourceFacebookAds
+
+EXIT_ON_SIGTERM = 128 + signal.SIGTERM  # the shell's convention for "ended by SIGTERM"
 
 
 def _build_source(args: List[str]) -> SourceFacebookAds:
@@ -68,11 +77,61 @@ def _print_trace(error: Exception) -> None:
 def run() -> None:
     args = sys.argv[1:]
     try:
-        source = _build_source(args)
-    except Exception as error:
-        _print_trace(error)
-        sys.exit(1)
-    launch(source, args)
+        # Every byte printed from here on passes through one filter that knows the configured secrets.
+        with RedactedOutput() as output, _sigterm_raises():
+            output.hide(_configured_secrets(args))
+            try:
+                source = _build_source(args)
+            except Exception as error:
+                _print_trace(error)
+                sys.exit(1)
+            try:
+                launch(source, args)
+            except Exception as error:
+                # Reported here, while the filter stands: the CDK's hook prints the trace message.
+                sys.excepthook(type(error), error, error.__traceback__)
+                sys.exit(1)
+    except _Terminated:
+        # The filter has written everything printed so far; worker threads may be waiting on Meta for
+        # minutes: leave now, as Airbyte asked. The next sync resumes from the last state message.
+        os._exit(EXIT_ON_SIGTERM)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that context managers clean up (the CDK's temp dir)."""
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    def terminate(signal_number: int, frame: Optional[FrameType]) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one is enough: let the cleanup finish
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _configured_secrets(args: List[str]) -> List[Any]:
+    """The spec's `airbyte_secret` values of the `--config` file, known before anything can quote them.
+
+    Read leniently and apart from the arguments' parsing: a missing or broken file, or bad arguments,
+    are reported by building the source.
+    """
+    paths = [value for flag, value in zip(args, args[1:]) if flag == "--config"]
+    paths += [arg.split("=", 1)[1] for arg in args if arg.startswith("--config=")]
+    secrets: List[Any] = []
+    for path in paths:
+        try:
+            with open(path) as config_file:
+                config = json.load(config_file)
+        except (OSError, ValueError):
+            continue
+        if isinstance(config, dict):
+            secrets += get_secrets(SourceFacebookAds.spec_schema(), config)
+    return secrets
 
 
 if __name__ == "__main__":

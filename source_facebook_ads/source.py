@@ -90,6 +90,11 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         """The spec's JSON schema."""
         return _packaged_manifest()["spec"]["connection_specification"]
 
+    def configure(self, config: Mapping[str, Any], temp_dir: str) -> Mapping[str, Any]:
+        # The CDK's configure returns this and also writes it, token included, to temp_dir, which a
+        # killed sync leaves behind (issue 9, item 4). Nothing reads that copy: keep it in memory only.
+        return self._config or config
+
     def _built_for(
         self, config: Mapping[str, Any], catalog: Optional[ConfiguredAirbyteCatalog] = None, state: Optional[list] = None
     ) -> Optional["SourceFacebookAds"]:

@@ -44,6 +44,7 @@ FAULT_ERRORS = {
     "reduce_data_code_1": lambda req: GraphError(500, 1, errors.REDUCE_DATA),
     "error_in_200": lambda req: GraphError(200, 1, "An unknown error has occurred.", is_transient=True),
     "version_2635": lambda req: errors.deprecated_version(_path_version(req.path), CURRENT_VERSION),
+    "error_quotes_token": lambda req: errors.quoting_the_token(req.path, (req.authorization or "").removeprefix("Bearer ")),
 }
 
 

@@ -64,6 +64,12 @@ def unknown_object(object_id: str, method: str = "get"):
         subcode=33, error_type="GraphMethodException")
 
 
+def quoting_the_token(path: str, token: str):
+    """A refusal whose text quotes the request as a URL, token included (issue 9, item 3)."""
+    url = f"https://graph.facebook.com{path}?access_token={token}&fields=id"
+    return GraphError(400, 100, f"(#100) The request {url} could not be processed", user_msg=f"Retry {url} later.")
+
+
 def unknown_path(path: str):
     return GraphError(400, 2500, f"Unknown path components: {path}")
 

@@ -8,7 +8,7 @@ import threading
 ANSWER_KINDS = frozenset({
     "http_500", "code_1", "code_2", "buc_80004", "http_429", "truncated_json", "html_502",
     "connection_reset", "token_190", "permission_200", "unknown_object_33", "row_ceiling",
-    "reduce_data_code_1", "error_in_200", "version_2635",
+    "reduce_data_code_1", "error_in_200", "version_2635", "error_quotes_token",
 })
 DELAY_KINDS = frozenset({"slow"})                   # wait, then answer normally
 PAGE_KINDS = frozenset({"empty_page_with_next"})    # only consumed by list responses

@@ -244,6 +244,14 @@ def test_error_faults_answer_meta_envelopes(http, emu, ds, kind, status, code, s
     assert error["fbtrace_id"]
 
 
+def test_error_quoting_the_token_quotes_the_url_with_the_token_the_request_sent(http, emu, ds):
+    emu.inject(Fault("error_quotes_token", path_pattern=r"/campaigns$"))
+    error = error_of(get(http, emu, f"/{ds.accounts[0]}/campaigns"))
+    assert error["code"] == 100
+    assert f"/{ds.accounts[0]}/campaigns?access_token={TOKEN}&" in error["message"]
+    assert f"access_token={TOKEN}&" in error["error_user_msg"]
+
+
 def test_transport_faults(http, emu, ds):
     path = f"/{ds.accounts[0]}/campaigns"
     emu.inject(Fault("truncated_json", path_pattern=r"/campaigns$"))
