@@ -108,11 +108,20 @@ def _secret_pattern(core: str) -> str:
 
 
 def _char_pattern(char: str) -> str:
+    """One character of a secret: itself, percent-encoded, or escaped as JSON, str or bytes reprs do."""
     if char.isascii() and char.isalnum():
         return char
-    encoded = "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
-    forms = [re.escape(char), f"(?i:{re.escape(encoded)})", f"(?i:\\\\+u{ord(char):04x})"]
-    return "(?:" + "|".join(forms) + ")"
+    utf8 = char.encode("utf-8")
+    escapes = ["%" + "%".join(f"{byte:02x}" for byte in utf8), f"\\u{ord(char):04x}"]
+    escapes.append("".join(f"\\x{byte:02x}" for byte in utf8))  # b'...' of the encoded header
+    if ord(char) < 256:
+        escapes.append(f"\\x{ord(char):02x}")  # '...' of a Latin-1 character
+    # An escape's backslash may itself be escaped, once per level of JSON or repr.
+    one_or_more_backslashes = r"\\+"
+    forms = [re.escape(char)] + [
+        "(?i:" + re.escape(escape).replace(re.escape("\\"), one_or_more_backslashes) + ")" for escape in escapes
+    ]
+    return "(?:" + "|".join(dict.fromkeys(forms)) + ")"
 
 
 class _RedactingWriter:

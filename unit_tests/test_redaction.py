@@ -44,6 +44,15 @@ class TestConfiguredSecret:
         assert "unit-secret" not in printed and "token-2b9f" not in printed
         assert json.loads(printed)["log"]["message"].startswith("request failed: ")
 
+    @pytest.mark.parametrize("escape", [repr, ascii, json.dumps], ids=["bytes repr", "ascii", "JSON"])
+    def test_a_pasted_non_ascii_character_does_not_hide_the_secret_from_the_filter(self, escape) -> None:
+        token = "EAAG-pasted\u2019quote-3c8d"  # a typographic apostrophe copied along with the token
+        quoted = escape(token.encode("utf-8") if escape is repr else token)
+
+        printed = filter_hiding(token).redact(log_line(f"header value {quoted}"))
+
+        assert "pasted" not in printed and "3c8d" not in printed
+
     def test_the_secret_in_a_record_is_replaced_but_the_rest_of_the_record_is_kept(self) -> None:
         record = {"type": "RECORD", "record": {"data": {"note": f"Bearer of {TOKEN}", "id": "EAA1234567890123456789"}}}
         printed = filter_hiding(TOKEN).redact(json.dumps(record, separators=(",", ":")) + "\n")
