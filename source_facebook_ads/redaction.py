@@ -25,6 +25,10 @@ REPLACEMENT = "****"  # what the CDK's own filter writes in place of a secret
 # A secret this short cannot be a Meta token, and hunting it would garble the protocol itself
 # (a secret "type" would rewrite every message).
 MIN_SECRET_LENGTH = 8
+# A piece this long of a secret is a leak too (a message cut off at a length limit, a token wrapped
+# onto two lines). Looked for at every half-length offset of the secret, so any run of 1.5 times this
+# many characters is found, and removed whole.
+PIECE_LENGTH = 16
 # Messages that carry data: their values are left as Meta sent them (no token shapes), and, as they
 # are most of the output, only looked at closely when a secret's raw or percent-encoded core occurs.
 _DATA_LINES = ('{"type":"RECORD"', '{"type":"STATE"')
@@ -63,7 +67,8 @@ class SecretFilter:
     def __init__(self) -> None:
         self._patterns: set[str] = set()
         self._secrets: Optional[re.Pattern[str]] = None
-        self._cores: tuple[str, ...] = ()
+        self._cores: tuple[str, ...] = ()  # the secrets as sent, and percent-encoded
+        self._pieces: dict[str, tuple[str, int]] = {}  # a piece of a secret -> (the secret, its offset)
 
     def hide(self, secrets: Iterable[Any]) -> None:
         """Add secrets (a config's `airbyte_secret` values) to those replaced from now on."""
@@ -71,6 +76,9 @@ class SecretFilter:
         cores = [core for core in cores if len(core) >= MIN_SECRET_LENGTH]
         self._cores += tuple(form for core in cores for form in {core, quote(core, safe="")})
         self._patterns.update(_secret_pattern(core) for core in cores)
+        for core in cores:
+            for offset in range(0, len(core) - PIECE_LENGTH + 1, PIECE_LENGTH // 2):
+                self._pieces.setdefault(core[offset : offset + PIECE_LENGTH], (core, offset))
         if self._patterns:
             # Longest first, so that a secret containing another is replaced whole.
             self._secrets = re.compile("|".join(sorted(self._patterns, key=len, reverse=True)))
@@ -95,8 +103,23 @@ class SecretFilter:
 
     def _redact_message(self, line: str) -> str:
         if self._secrets is not None:
-            line = self._secrets.sub(REPLACEMENT, line)
+            line = self._without_pieces(self._secrets.sub(REPLACEMENT, line))
         return _without_token_shapes(line)
+
+    def _without_pieces(self, line: str) -> str:
+        for piece, (core, offset) in self._pieces.items():
+            found = line.find(piece)
+            while found >= 0:
+                # Widen to the whole run of the secret's characters around the piece.
+                start, first = found, offset
+                while start > 0 and first > 0 and line[start - 1] == core[first - 1]:
+                    start, first = start - 1, first - 1
+                end, last = found + PIECE_LENGTH, offset + PIECE_LENGTH
+                while end < len(line) and last < len(core) and line[end] == core[last]:
+                    end, last = end + 1, last + 1
+                line = line[:start] + REPLACEMENT + line[end:]
+                found = line.find(piece, start + len(REPLACEMENT))
+        return line
 
 
 def _secret_pattern(core: str) -> str:

@@ -53,6 +53,14 @@ class TestConfiguredSecret:
 
         assert "pasted" not in printed and "3c8d" not in printed
 
+    @pytest.mark.parametrize(
+        "piece", [TOKEN[:24], TOKEN[-24:], TOKEN[2:26]], ids=["cut off after 24", "last 24", "24 from the middle"]
+    )
+    def test_a_long_enough_piece_of_the_secret_on_its_own_is_replaced_whole(self, piece: str) -> None:
+        printed = filter_hiding(TOKEN).redact(log_line(f"header value '{piece}..."))
+
+        assert json.loads(printed)["log"]["message"] == "header value '****..."
+
     def test_the_secret_in_a_record_is_replaced_but_the_rest_of_the_record_is_kept(self) -> None:
         record = {"type": "RECORD", "record": {"data": {"note": f"Bearer of {TOKEN}", "id": "EAA1234567890123456789"}}}
         printed = filter_hiding(TOKEN).redact(json.dumps(record, separators=(",", ":")) + "\n")
