@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping, Optional
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Mapping, Optional
+from unittest import mock
 
 from airbyte_cdk.models import ConfiguredAirbyteCatalog, SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
@@ -109,3 +111,12 @@ def updated_since_filter(entity: str, unix_seconds: int, statuses: Optional[list
     if statuses:
         clauses.append({"field": f"{entity}.effective_status", "operator": "IN", "value": statuses})
     return json.dumps(clauses, sort_keys=True)
+
+
+@contextmanager
+def no_retry_waits() -> Iterator[None]:
+    """The CDK's retry and page-size-reduction sleeps, skipped: a read's retries then take no time."""
+    with mock.patch("airbyte_cdk.sources.streams.http.rate_limiting.time"), mock.patch(
+        "airbyte_cdk.sources.declarative.retrievers.page_size_reducer.time"
+    ):
+        yield

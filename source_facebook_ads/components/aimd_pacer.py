@@ -17,7 +17,6 @@ are parsed only for error statuses, where a throttle hides.
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import math
 import threading
@@ -32,6 +31,7 @@ from airbyte_cdk.sources.streams.call_rate import AbstractAPIBudget, AbstractCal
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_facebook_ads.components.api_usage import ApiUsageLedger, PaceIncreaseSummary
+from source_facebook_ads.components.graph_body import read_body
 from source_facebook_ads.components.graph_error_classifier import (
     GraphError,
     GraphErrorKind,
@@ -391,10 +391,7 @@ def _pace_change_line(key: str, old: float, new: float, cause: str) -> str:
 
 def _error_of(response: requests.Response, url: str) -> GraphError:
     """What an error response means (the body of an error is small, unlike a page of records)."""
-    try:
-        body = json.loads(response.content) if response.content else None
-    except ValueError:
-        body = None
+    body = read_body(response.content).value  # never raises, not even on JSON nested 100k deep
     return classify(response.status_code, body, urlsplit(url).path, None, response.headers)
 
 

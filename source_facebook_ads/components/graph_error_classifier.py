@@ -19,6 +19,7 @@ from typing import Any, Mapping, Optional
 
 import requests
 
+from source_facebook_ads.components.graph_body import Expected, shape_problem
 from source_facebook_ads.components.pacing_constants import (
     MIN_INSIGHTS_WINDOW_DAYS,
     MIN_PAGE_SIZE,
@@ -43,6 +44,13 @@ TOO_MUCH_DATA_SUBCODES = frozenset({1487534, 1504018})  # too much data; sync in
 TOO_MUCH_DATA_TEXT = "reduce the amount of data"
 # Codes whose meaning is "this request is wrong": fatal whatever the HTTP status says.
 FATAL_REQUEST_CODES = frozenset({INVALID_PARAMETER_CODE, 2500})
+# Two more codes that do not say enough alone: 100 without a subcode is also Meta's "(#100) Missing
+# permissions", and 190 without a subcode also answers a call that needs a Page permission
+# ("... pages_read_engagement ..."), which no new ads token fixes.
+MISSING_PERMISSIONS_TEXT = "missing permission"
+_PAGE_PERMISSION = re.compile(r"\bpages_[a-z_]+")
+START_DATE_TOO_OLD_CODE = 3018  # insights start more than 37 months back
+TWO_FACTOR_CODE, TWO_FACTOR_SUBCODE = 415, 1404120  # 2FA required on a protected business asset
 
 _ACCOUNT_IN_PATH = re.compile(r"/act_(\d+)(?=/|$)")
 _VERSION_IN_PATH = re.compile(r"^/?(v\d+\.\d+)(?=/|$)")
@@ -65,6 +73,7 @@ class GraphErrorKind(Enum):
     TOO_MUCH_DATA = "too_much_data"  # shrink the request; fatal only when it cannot shrink
     RATE_LIMITED = "rate_limited"  # pace down and wait; not a retry of the transient kind
     TRANSIENT = "transient"  # retry with backoff, bounded
+    REFUSED = "refused"  # Meta says a retry cannot help: something on Meta's side must be set up first
     UNEXPECTED = "unexpected"  # fail: a bug or a bad config value, with Meta's own words
 
     @property
@@ -78,6 +87,7 @@ _CONFIG_ERROR_KINDS = frozenset(
         GraphErrorKind.MISSING_PERMISSION,
         GraphErrorKind.UNKNOWN_ACCOUNT,
         GraphErrorKind.API_VERSION_RETIRED,
+        GraphErrorKind.REFUSED,
     }
 )
 
@@ -108,6 +118,7 @@ class Shrink(Enum):
     SMALLER_PAGE = "smaller_page"  # halve `limit` (edges)
     SMALLER_WINDOW = "smaller_window"  # split the `time_range` (insights)
     IMPOSSIBLE = "impossible"  # already at the smallest page / window
+    RETRY_AS_IS = "retry_as_is"  # not paged (one object): Meta often answers it on a later try
 
 
 def ad_account_id(url_or_path: str) -> Optional[str]:
@@ -122,13 +133,17 @@ def classify(
     url_path: str,
     exception: Optional[BaseException],
     headers: Optional[Mapping[str, str]] = None,
+    *,
+    expected: Optional[Expected] = None,
+    body_problem: Optional[str] = None,
 ) -> GraphError:
     """Classify one Graph API answer.
 
     `body` is the parsed JSON body, or None when it was empty or did not parse (for a 2xx that is
-    itself an error: the CDK's JsonDecoder would turn it into {} and silently lose the page).
-    `url_path` must be a path without its query string. `headers` (optional) supply the wait
-    Meta states in its usage headers.
+    itself an error: the CDK's JsonDecoder would turn it into {} and silently lose the page);
+    `body_problem` then says why (graph_body.read_body). `url_path` must be a path without its
+    query string. `headers` (optional) supply the wait Meta states in its usage headers.
+    `expected` (optional) is the body shape a 2xx must have for the request (graph_body.Expected).
     """
     url_path = url_path.split("?", 1)[0]
     if exception is not None:
@@ -141,11 +156,13 @@ def classify(
         # An error code we do not know: the HTTP status decides.
         return _classify_status(status, url_path, _technical_detail(status, meta_error, url_path), headers, meta_error)
     if status is not None and 200 <= status < 300:
-        if body is None:
+        problem = (body_problem or "an empty or cut-off body") if body is None else shape_problem(body, expected)
+        if problem is not None:
+            # Often a proxy's or a server's hiccup, so it is read again; if it persists, this says what came.
             return GraphError(
                 GraphErrorKind.TRANSIENT,
-                f"Meta answered {_target(url_path)} with an empty or cut-off body, so the page is read again.",
-                _technical_detail(status, None, url_path, "body empty or not valid JSON"),
+                scrub(f"Meta answered {_target(url_path)} with {problem}, so it is read again."),
+                _technical_detail(status, None, url_path, scrub(problem)),
             )
         return NO_ERROR
     note = None if body is not None else "body empty or not valid JSON"
@@ -158,7 +175,9 @@ def how_to_shrink(url_path: str, query: Mapping[str, str]) -> Shrink:
         days = _window_days(query)
         if days is not None and days > MIN_INSIGHTS_WINDOW_DAYS:
             return Shrink.SMALLER_WINDOW
-        return Shrink.IMPOSSIBLE
+    elif "limit" not in query:  # every paged request carries `limit` (the paginator's page_size_option)
+        return Shrink.RETRY_AS_IS
+    # A one-day insights window can still be read in smaller pages.
     return Shrink.SMALLER_PAGE if _page_size(query) > MIN_PAGE_SIZE else Shrink.IMPOSSIBLE
 
 
@@ -168,7 +187,7 @@ def cannot_shrink(error: GraphError, url_path: str, query: Mapping[str, str]) ->
         days = _window_days(query)
         smallest = f"a {days}-day window" if days is not None else "a request without a date window to split"
         if days == 1:
-            smallest = f"the single day {_window_since(query)}"
+            smallest = f"the single day {_window_since(query)} in pages of {_page_size(query)} rows"
         fields = [name for name in query.get("fields", "").split(",") if name]
         breakdowns = query.get("breakdowns") or "none"
         advice = (
@@ -208,6 +227,9 @@ def _classify_meta_error(
     detail = _technical_detail(status, error, url_path)
     target = _target(url_path)
 
+    meta_message = str(error.get("message") or "")
+    if code == 190 and subcode is None and _PAGE_PERMISSION.search(meta_message):
+        return GraphError(GraphErrorKind.MISSING_PERMISSION, _page_permission_message(meta_message), detail)
     if code in TOKEN_CODES:
         return GraphError(GraphErrorKind.INVALID_TOKEN, _INVALID_TOKEN_MESSAGE, detail)
     if code in PERMISSION_CODES:
@@ -220,6 +242,12 @@ def _classify_meta_error(
         return GraphError(
             GraphErrorKind.TOO_MUCH_DATA, f"Meta asked to reduce the amount of data requested from {target}.", detail
         )
+    if code == INVALID_PARAMETER_CODE and subcode is None and MISSING_PERMISSIONS_TEXT in meta_message.lower():
+        return GraphError(GraphErrorKind.MISSING_PERMISSION, _missing_permission_message(url_path), detail)
+    if code == START_DATE_TOO_OLD_CODE:
+        return GraphError(GraphErrorKind.REFUSED, _START_DATE_TOO_OLD_MESSAGE, detail)
+    if code == TWO_FACTOR_CODE and subcode == TWO_FACTOR_SUBCODE:
+        return GraphError(GraphErrorKind.REFUSED, _two_factor_message(url_path), detail)
     if code == POLICY_BLOCK_CODE:
         return GraphError(
             GraphErrorKind.RATE_LIMITED,
@@ -232,11 +260,15 @@ def _classify_meta_error(
         return GraphError(GraphErrorKind.RATE_LIMITED, f"Meta is throttling {target} (code {code}).", detail, wait)
     if code == RETIRED_VERSION_CODE:
         return GraphError(GraphErrorKind.API_VERSION_RETIRED, _retired_version_message(url_path), detail)
-    if code in TRANSIENT_CODES or error.get("is_transient") is True:
+    # Meta's own word on retrying wins over what the code usually means (code 1 is mostly temporary).
+    is_transient = error.get("is_transient")
+    if is_transient is True or (code in TRANSIENT_CODES and is_transient is None):
         problem = f"Meta's Graph API had a temporary problem answering {target} (code {code})."
         return GraphError(GraphErrorKind.TRANSIENT, problem, detail)
     if code in FATAL_REQUEST_CODES:
         return _unexpected(error, url_path, detail)
+    if is_transient is False:
+        return GraphError(GraphErrorKind.REFUSED, _refused_message(error, url_path), detail)
     if status is not None and 200 <= status < 300:
         # Status 200 with an error body is not a success; with a code we do not know, try again.
         return GraphError(
@@ -265,6 +297,40 @@ def _classify_status(
         problem = f"Meta's Graph API had a temporary problem answering {target} (HTTP {status})."
         return GraphError(GraphErrorKind.TRANSIENT, problem, detail)
     return _unexpected(meta_error, url_path, detail)
+
+
+def _refused_message(error: Mapping[str, Any], url_path: str) -> str:
+    title = str(error.get("error_user_title") or "").strip().rstrip(".")
+    user_message = str(error.get("error_user_msg") or error.get("message") or "no message").strip()
+    meta_words = f"{title}: {user_message}" if title else user_message
+    return scrub(
+        f"Meta refused the request for {_target(url_path)} and says retrying will not help: {meta_words} "
+        f"Fix this in Meta Business Settings for the assets the token's user reads (or ask the admin of "
+        f"that asset), then run the sync again."
+    )
+
+
+def _page_permission_message(meta_message: str) -> str:
+    permissions = ", ".join(sorted(set(_PAGE_PERMISSION.findall(meta_message))))
+    return (
+        f"Meta needs a Facebook Page permission ({permissions}) to read this, and the access token lacks it: "
+        f"generate the System User token again with {permissions} ticked, and assign the Page to the System "
+        f"User in Meta Business Settings > Accounts > Pages. The token itself is valid."
+    )
+
+
+_START_DATE_TOO_OLD_MESSAGE = (
+    "Meta keeps insights for 37 months and refuses a report that starts earlier (code 3018): set start_date "
+    "(and the start_date of each custom_insights entry) within the last 37 months."
+)
+
+
+def _two_factor_message(url_path: str) -> str:
+    return (
+        f"Meta requires two-factor authentication to read {_target(url_path)}, a protected business asset "
+        f"(code 415): turn on two-factor authentication for the person who generated the access token (or "
+        f"for the business in Meta Business Settings > Security Center), then generate the token again."
+    )
 
 
 def _unexpected(error: Mapping[str, Any], url_path: str, detail: str) -> GraphError:

@@ -25,16 +25,16 @@ Async insights (Meta's report runs) add three requests whose errors mean somethi
 
 from __future__ import annotations
 
-import json
+import logging
 import random
 import re
 import threading
+import weakref
 from dataclasses import InitVar, dataclass, replace
 from enum import Enum
 from typing import Any, Callable, Mapping, Optional, Union
 from urllib.parse import parse_qsl, urlsplit
 
-import orjson
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.call_rate import AbstractAPIBudget
@@ -44,6 +44,7 @@ from airbyte_cdk.sources.types import Config
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_facebook_ads.components.aimd_pacer import AimdPacer, throttle_budget_minutes
+from source_facebook_ads.components.graph_body import Expected, read_body
 from source_facebook_ads.components.graph_error_classifier import (
     GraphError,
     GraphErrorKind,
@@ -66,6 +67,11 @@ from source_facebook_ads.components.pacing_constants import (
 )
 
 ResponseOrException = Optional[Union[requests.Response, BaseException]]
+
+LOGGER = logging.getLogger("airbyte")
+# Meta sets this header when it served a call with a newer version than the one asked for
+# (version auto-upgrade, developers.facebook.com/blog/post/2024/04/16/upcoming-change-in-marketing-api-version-deprecation).
+VERSION_WARNING_HEADER = "X-Ad-Api-Version-Warning"
 
 
 @dataclass
@@ -100,6 +106,8 @@ class GraphErrorHandler(ErrorHandler):
         return [self._backoff_strategy]
 
     def interpret_response(self, response_or_exception: ResponseOrException = None) -> ErrorResolution:
+        if isinstance(response_or_exception, requests.Response):
+            self._warn_of_version_upgrade(response_or_exception)
         error = self.classify(response_or_exception)
         kind = error.kind
         if kind is GraphErrorKind.NONE:
@@ -122,7 +130,16 @@ class GraphErrorHandler(ErrorHandler):
         if isinstance(response_or_exception, requests.Response):
             response = response_or_exception
             path = _path(_url(response))
-            error = classify(response.status_code, _parse_body(response), path, None, response.headers)
+            body = read_body(response.content)
+            error = classify(
+                response.status_code,
+                body.value,
+                path,
+                None,
+                response.headers,
+                expected=_expected_body(response),
+                body_problem=body.problem,
+            )
         elif isinstance(response_or_exception, BaseException):
             request = getattr(response_or_exception, "request", None)
             error = classify(None, None, _path(getattr(request, "url", None) or ""), response_or_exception)
@@ -150,7 +167,29 @@ class GraphErrorHandler(ErrorHandler):
             # SimpleRetriever's request_window_splitting splits the cursor window and reads each half.
             action = ResponseAction.SPLIT_REQUEST_WINDOW
             return ErrorResolution(action, FailureType.config_error, error.message)
+        if shrink is Shrink.RETRY_AS_IS:
+            # Retried with backoff like a temporary error; GraphBackoffStrategy says what to do if it persists.
+            return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, error.message)
         return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, cannot_shrink(error, path, query).message)
+
+    def _warn_of_version_upgrade(self, response: requests.Response) -> None:
+        warning = response.headers.get(VERSION_WARNING_HEADER)
+        if not warning:
+            return
+        # One warning per sync: every handler of a sync shares the source's pacer.
+        sync = self.api_budget if self.api_budget is not None else self
+        with _VERSION_WARNINGS_LOCK:
+            if _VERSION_WARNINGS_GIVEN.get(sync):
+                return
+            _VERSION_WARNINGS_GIVEN[sync] = True
+        LOGGER.warning(
+            f"Meta answered with a newer Marketing API version than api_version asks for ({warning.strip()[:300]}): "
+            f"set api_version to a current version (see Meta's Marketing API changelog) before Meta retires this one."
+        )
+
+
+_VERSION_WARNINGS_GIVEN: "weakref.WeakKeyDictionary[object, bool]" = weakref.WeakKeyDictionary()
+_VERSION_WARNINGS_LOCK = threading.Lock()
 
 
 class GraphBackoffStrategy(BackoffStrategy):
@@ -183,9 +222,12 @@ class GraphBackoffStrategy(BackoffStrategy):
             return max(THROTTLE_MIN_WAIT_SECONDS, error.retry_after_seconds or THROTTLE_FALLBACK_WAIT_SECONDS)
         if transient_failures > self._max_transient_retries:
             # Raised rather than returned: no CDK retry count can tell these apart from throttles.
+            advice = "run the sync again later"
+            if error.kind is GraphErrorKind.TOO_MUCH_DATA:  # one object, which cannot be asked for in parts
+                advice += "; Meta usually answers this on a later try, and if it never does, leave this stream out"
             raise AirbyteTracedException(
                 message=f"{error.user_message} It still failed after {self._max_transient_retries} retries; "
-                f"run the sync again later.",
+                f"{advice}.",
                 internal_message=(
                     f"Gave up after {self._max_transient_retries} transient retries: {error.technical_detail}"
                 ),
@@ -276,18 +318,12 @@ def _report_run_resolution(request: Optional[ReportRunRequest], error: GraphErro
     return None
 
 
-def _parse_body(response: requests.Response) -> Any:
-    """The JSON body, or None when it is empty or does not parse (a cut-off page must not pass as {})."""
-    content = response.content
-    if not content:
-        return None
-    try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError:
-        try:  # same fallback as the CDK's JsonParser, so we never reject what it would accept
-            return json.loads(content)
-        except ValueError:
-            return None
+def _expected_body(response: requests.Response) -> Expected:
+    """The body a success must have: every paged request carries `limit` (the paginator's page_size_option)."""
+    if _report_run_request(response) is ReportRunRequest.CREATE:
+        return Expected.REPORT_RUN
+    query = urlsplit(_url(response)).query
+    return Expected.PAGE if any(name == "limit" for name, _ in parse_qsl(query)) else Expected.OBJECT
 
 
 def _is_error_status(response_or_exception: Any) -> bool:

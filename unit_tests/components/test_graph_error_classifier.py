@@ -78,6 +78,13 @@ TABLE: list[tuple[str, Optional[int], Any, str, GraphErrorKind, tuple[str, ...]]
     # known codes win over a 200
     ("200 with code 190", 200, meta_error(190), ACCOUNT_PATH, K.INVALID_TOKEN, ("access token",)),
     ("200 with code 80000", 200, meta_error(80000), INSIGHTS_PATH, K.RATE_LIMITED, ("code 80000",)),
+    # what Meta means, where the code alone does not say it
+    ("1 is_transient false", 400, meta_error(1, 2853001, message="Invalid parameter", is_transient=False, error_user_title="Profile is not linked to delegate page", error_user_msg="The profile is not linked to the delegate page."), "/v25.0/act_123/advideos", K.REFUSED, ("Profile is not linked to delegate page", "not linked to the delegate page", "retrying will not help", "Business Settings")),
+    ("unknown code is_transient false at 500", 500, meta_error(424242, is_transient=False, message="Nope"), ACCOUNT_PATH, K.REFUSED, ("Nope",)),
+    ("100 Missing permissions", 400, meta_error(100, message="(#100) Missing permissions"), ACCOUNT_PATH, K.MISSING_PERMISSION, ("act_123", "ads_read")),
+    ("190 asking for a Page permission", 400, meta_error(190, message="(#190) This method must be called with a Page Access Token with pages_read_engagement"), "/v25.0/act_123/advideos", K.MISSING_PERMISSION, ("Page permission", "pages_read_engagement", "token itself is valid")),
+    ("3018 start beyond 37 months", 400, meta_error(3018, message="(#3018) The start date of the time range cannot be beyond 37 months from the current date"), INSIGHTS_PATH, K.REFUSED, ("37 months", "start_date")),
+    ("415/1404120 two-factor", 400, meta_error(415, 1404120, message="Two factor authentication required"), "/v25.0/me/businesses", K.REFUSED, ("two-factor authentication", "/v25.0/me/businesses")),
     # version retired
     ("2635", 400, meta_error(2635), "/v19.0/act_123/campaigns", K.API_VERSION_RETIRED, ("v19.0", "api_version")),
     # anything else: system error with Meta's own words
@@ -209,10 +216,11 @@ def test_ad_account_id_comes_from_the_path_segment(url: str, account: Optional[s
         (ACCOUNT_PATH, {"limit": "500"}, Shrink.SMALLER_PAGE),
         (ACCOUNT_PATH, {"limit": "26"}, Shrink.SMALLER_PAGE),
         (ACCOUNT_PATH, {"limit": "25"}, Shrink.IMPOSSIBLE),
-        (ACCOUNT_PATH, {}, Shrink.IMPOSSIBLE),  # Meta's default page is 25, our floor
+        (ACCOUNT_PATH, {}, Shrink.RETRY_AS_IS),  # not paged (one object): only a later try can help
         (INSIGHTS_PATH, {"time_range": '{"since":"2026-01-01","until":"2026-01-30"}', "limit": "500"}, Shrink.SMALLER_WINDOW),
         (INSIGHTS_PATH, {"time_range": '{"since":"2026-01-01","until":"2026-01-02"}'}, Shrink.SMALLER_WINDOW),
-        (INSIGHTS_PATH, {"time_range": '{"since":"2026-01-01","until":"2026-01-01"}', "limit": "500"}, Shrink.IMPOSSIBLE),
+        (INSIGHTS_PATH, {"time_range": '{"since":"2026-01-01","until":"2026-01-01"}', "limit": "500"}, Shrink.SMALLER_PAGE),
+        (INSIGHTS_PATH, {"time_range": '{"since":"2026-01-01","until":"2026-01-01"}', "limit": "25"}, Shrink.IMPOSSIBLE),
         (INSIGHTS_PATH, {"time_range[since]": "2026-01-01", "time_range[until]": "2026-01-07"}, Shrink.SMALLER_WINDOW),
         (INSIGHTS_PATH, {"date_preset": "last_30d"}, Shrink.IMPOSSIBLE),
         (INSIGHTS_PATH, {"time_range": "garbage"}, Shrink.IMPOSSIBLE),

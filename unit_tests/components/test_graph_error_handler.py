@@ -33,6 +33,8 @@ CONFIG = {"access_token": TOKEN, "max_throttle_wait_minutes": 60}
 EDGE_URL = f"{API}/act_123/campaigns?limit=500&fields=id"
 INSIGHTS_URL = f"{API}/act_123/insights?level=ad&time_range=%7B%22since%22%3A%222026-01-01%22%2C%22until%22%3A%222026-01-30%22%7D"
 ONE_DAY_INSIGHTS_URL = f"{API}/act_123/insights?level=ad&time_range=%7B%22since%22%3A%222026-01-01%22%2C%22until%22%3A%222026-01-01%22%7D"
+OBJECT_URL = f"{API}/act_123?fields=id,name"
+REDUCE_DATA = meta_error(1, message="Please reduce the amount of data you're asking for, then retry your request")
 
 RETRY, FAIL, RATE_LIMITED = ResponseAction.RETRY, ResponseAction.FAIL, ResponseAction.RATE_LIMITED
 CONFIG_ERROR, SYSTEM_ERROR, TRANSIENT = FailureType.config_error, FailureType.system_error, FailureType.transient_error
@@ -58,7 +60,10 @@ RESPONSE_TABLE: list[tuple[str, requests.Response, ResponseAction, Optional[Fail
     ("code 1 reduce data on an edge", graph_response(500, meta_error(1, message="Please reduce the amount of data you're asking for"), url=EDGE_URL), ResponseAction.REDUCE_PAGE_SIZE, CONFIG_ERROR, ()),
     ("1487534 on a page of 25", graph_response(400, meta_error(100, 1487534), url=f"{API}/act_123/ads?limit=25"), FAIL, CONFIG_ERROR, ("pages of 25 objects", "fewer fields")),
     ("1487534 on 30 days of insights", graph_response(400, meta_error(100, 1487534), url=INSIGHTS_URL), ResponseAction.SPLIT_REQUEST_WINDOW, CONFIG_ERROR, ()),
-    ("1487534 on one day of insights", graph_response(400, meta_error(100, 1487534), url=ONE_DAY_INSIGHTS_URL), FAIL, CONFIG_ERROR, ("single day", "breakdowns")),
+    ("1487534 on one day of insights", graph_response(400, meta_error(100, 1487534), url=ONE_DAY_INSIGHTS_URL + "&limit=25"), FAIL, CONFIG_ERROR, ("single day", "pages of 25 rows", "breakdowns")),
+    ("1487534 on one day of insights in pages of 500", graph_response(400, meta_error(100, 1487534), url=ONE_DAY_INSIGHTS_URL + "&limit=500"), ResponseAction.REDUCE_PAGE_SIZE, CONFIG_ERROR, ()),
+    ("code 1 reduce data on /me/adaccounts", graph_response(500, REDUCE_DATA, url=f"{API}/me/adaccounts?fields=account_id&limit=500"), ResponseAction.REDUCE_PAGE_SIZE, CONFIG_ERROR, ()),
+    ("code 1 reduce data on one object", graph_response(500, REDUCE_DATA, url=OBJECT_URL), RETRY, TRANSIENT, ("act_123",)),
     ("4 app limit", graph_response(400, meta_error(4)), RATE_LIMITED, TRANSIENT, ("throttling",)),
     ("17/2446079", graph_response(400, meta_error(17, 2446079)), RATE_LIMITED, TRANSIENT, ("code 17",)),
     ("32", graph_response(400, meta_error(32)), RATE_LIMITED, TRANSIENT, ()),
@@ -73,12 +78,29 @@ RESPONSE_TABLE: list[tuple[str, requests.Response, ResponseAction, Optional[Fail
     ("is_transient", graph_response(400, meta_error(12345, is_transient=True)), RETRY, TRANSIENT, ()),
     ("500 cut-off body", graph_response(500, raw=b'{"error": {"code": 1, "mess'), RETRY, TRANSIENT, ("HTTP 500",)),
     ("502 html", graph_response(502, raw=HTML), RETRY, TRANSIENT, ("HTTP 502",)),
-    ("200 cut-off page", graph_response(200, raw=CUT_OFF_PAGE), RETRY, TRANSIENT, ("cut-off",)),
+    ("200 cut-off page", graph_response(200, raw=CUT_OFF_PAGE), RETRY, TRANSIENT, ("cut off",)),
     ("200 empty body", graph_response(200, raw=b""), RETRY, TRANSIENT, ("empty",)),
     ("200 with error body", graph_response(200, meta_error(12345)), RETRY, TRANSIENT, ()),
     ("2635", graph_response(400, meta_error(2635), url=f"{API.replace('v25.0', 'v19.0')}/act_123/ads"), FAIL, CONFIG_ERROR, ("v19.0", "api_version")),
     ("100 invalid parameter", graph_response(400, meta_error(100, message="(#100) Invalid fields: foo")), FAIL, SYSTEM_ERROR, ("Invalid fields: foo", "fbtrace_id AbCdEf123")),
     ("2500", graph_response(400, meta_error(2500, message="Syntax error")), FAIL, SYSTEM_ERROR, ("Syntax error", "code 2500")),
+    ("1 is_transient false", graph_response(400, meta_error(1, 2853001, is_transient=False, error_user_title="Profile is not linked to delegate page", error_user_msg="Link it.")), FAIL, CONFIG_ERROR, ("Profile is not linked to delegate page", "Link it.")),
+    ("100 Missing permissions", graph_response(400, meta_error(100, message="(#100) Missing permissions")), FAIL, CONFIG_ERROR, ("act_123", "ads_read")),
+    ("3018", graph_response(400, meta_error(3018), url=INSIGHTS_URL), FAIL, CONFIG_ERROR, ("37 months", "start_date")),
+    ("415/1404120", graph_response(400, meta_error(415, 1404120)), FAIL, CONFIG_ERROR, ("two-factor",)),
+    # a 2xx whose body the request cannot use (issue 9 item 8): read again, saying what came
+    ("200 page without data", graph_response(200, {"paging": {}}), RETRY, TRANSIENT, ("without `data`",)),
+    ("200 data a string", graph_response(200, {"data": "oops"}), RETRY, TRANSIENT, ("`data` as a string", "oops")),
+    ("200 data of scalars", graph_response(200, {"data": [1, 2]}), RETRY, TRANSIENT, ("`data` holding a number",)),
+    ("200 paging a string", graph_response(200, {"data": [], "paging": "next"}), RETRY, TRANSIENT, ("`paging` as a string",)),
+    ("200 cursors a number", graph_response(200, {"data": [], "paging": {"cursors": 7}}), RETRY, TRANSIENT, ("`paging.cursors` as a number",)),
+    ("200 next without after", graph_response(200, {"data": [], "paging": {"next": "https://x/y"}}), RETRY, TRANSIENT, ("without an `after` cursor",)),
+    ("200 bare number", graph_response(200, 42), RETRY, TRANSIENT, ("a number (42)",)),
+    ("200 bare number for one object", graph_response(200, 42, url=OBJECT_URL), RETRY, TRANSIENT, ("instead of a JSON object",)),
+    ("200 one object", graph_response(200, {"id": "act_123"}, url=OBJECT_URL), ResponseAction.SUCCESS, None, ()),
+    ("200 invalid UTF-8", graph_response(200, raw=b'{"data": [{"name": "\xff\xfe"}]}'), RETRY, TRANSIENT, ("not valid UTF-8",)),
+    ("200 nested 100k deep", graph_response(200, raw=b"[" * 100_000 + b"]" * 100_000), RETRY, TRANSIENT, ("nested too deeply",)),
+    ("500 nested 100k deep", graph_response(500, raw=b"[" * 100_000 + b"]" * 100_000), RETRY, TRANSIENT, ("HTTP 500",)),
 ]
 
 
@@ -255,6 +277,17 @@ def test_cdk_gives_up_after_five_transient_retries(cdk_sleeps: list[float]) -> N
     assert "after 5 retries" in raised.value.message
 
 
+def test_cdk_retries_an_error_body_nested_100k_deep_and_gives_up_clearly(cdk_sleeps: list[float]) -> None:
+    clock = FakeClock()
+    with requests_mock.Mocker() as mock:
+        mock.get(EDGE_URL, status_code=500, content=b"[" * 100_000 + b"]" * 100_000)
+        with pytest.raises(AirbyteTracedException) as raised:  # not a RecursionError from the pacer or handler
+            http_client({}, AimdPacer(clock=clock, sleep=clock.sleep)).send_request("GET", EDGE_URL, request_kwargs={})
+        assert mock.call_count == 6
+    assert raised.value.failure_type is FailureType.transient_error
+    assert "HTTP 500" in raised.value.message
+
+
 def test_cdk_fails_at_once_on_an_invalid_token(cdk_sleeps: list[float]) -> None:
     with requests_mock.Mocker() as mock:
         mock.get(EDGE_URL, status_code=400, json=meta_error(190, 460))
@@ -322,6 +355,9 @@ REPORT_RUN_TABLE: list[tuple[str, requests.Response, ResponseAction, Optional[Fa
     ("rows: run unknown or expired", graph_response(400, meta_error(100, 33), url=ROWS_URL), FAIL, TRANSIENT, ("report run",)),
     ("rows: too much data on a page", graph_response(400, meta_error(100, 1487534), url=ROWS_URL), FAIL, CONFIG_ERROR, ("page_size",)),
     ("rows: a page", graph_response(200, {"data": [], "paging": {}}, url=ROWS_URL), ResponseAction.SUCCESS, None, ()),
+    ("create: no report_run_id", posted(graph_response(200, {"id": "1"}, url=CREATE_URL)), RETRY, TRANSIENT, ("report_run_id",)),
+    ("create: a report run", posted(graph_response(200, {"report_run_id": "836200000001"}, url=CREATE_URL)), ResponseAction.SUCCESS, None, ()),
+    ("status: a string", graph_response(200, "Job Completed", url=STATUS_URL), RETRY, TRANSIENT, ("a string",)),
 ]
 
 

@@ -15,7 +15,16 @@ from airbyte_cdk.test.entrypoint_wrapper import discover
 from airbyte_cdk.test.mock_http import HttpMocker
 
 from source_facebook_ads.source import SourceFacebookAds
-from unit_tests.builders import API, ConfigBuilder, fields_of, graph_error, graph_page, graph_request, per_account_state, read_stream
+from unit_tests.builders import (
+    API,
+    ConfigBuilder,
+    fields_of,
+    graph_page,
+    graph_request,
+    no_retry_waits,
+    per_account_state,
+    read_stream,
+)
 
 
 def time_range(since: str, until: str) -> str:
@@ -184,11 +193,17 @@ class TestAdInsightsStream(InsightsStreamCases, TestCase):
 
     def test_one_day_that_still_exceeds_the_row_ceiling_is_a_config_error_saying_what_to_reduce(self) -> None:
         config = insights_config().with_values(end_date="2026-11-02", insights_window_days=2).build()
-        with HttpMocker() as http_mocker:
-            for since, until in (("2026-11-01", "2026-11-02"), ("2026-11-01", "2026-11-01")):
-                http_mocker.get(self.request(since, until), graph_error(400, 100, 1487534, "Please reduce the amount of data"))
+        with requests_mock.Mocker() as mock, no_retry_waits():
+            # Every window and every page size: 2 days, then 1 day in pages of 500 down to 25.
+            mock.get(
+                re.compile(rf"^{re.escape(API)}/act_111/insights"),
+                status_code=400,
+                json={"error": {"code": 100, "error_subcode": 1487534, "message": "Please reduce the amount of data"}},
+            )
 
             output = read_stream(self.stream, config, expecting_exception=True)
+
+        assert [window_days(request) for request in mock.request_history][:2] == [2, 1]
 
         error = output.errors[0].trace.error
         assert error.failure_type.value == "config_error"
