@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator, List, Mapping, Optional
+from typing import Any, Callable, Iterator, List, Mapping, Optional
 
 from airbyte_cdk.models import AirbyteCatalog, AirbyteConnectionStatus, AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog, FailureType, Status
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
@@ -26,6 +26,7 @@ from airbyte_cdk.utils.yaml_loader import safe_load_yaml
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_facebook_ads import log_filters
+from source_facebook_ads.api_versions import expiry_warning
 from source_facebook_ads.components.aimd_pacer import AimdPacer
 from source_facebook_ads.config import normalize_config
 from source_facebook_ads.insights_progress import InsightsProgress, account_cursors, insights_plans, state_dict
@@ -63,7 +64,9 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         catalog: Optional[ConfiguredAirbyteCatalog] = None,
         config: Optional[Mapping[str, Any]] = None,
         state: Optional[List[AirbyteStateMessage]] = None,
+        today: Callable[[], date] = lambda: datetime.now(timezone.utc).date(),
     ) -> None:
+        self._today = today
         if config:
             config = normalize_config(config, self.spec_schema())
         self._shaping_config: Mapping[str, Any] = config or {}
@@ -106,7 +109,7 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         """
         if self._shaping_config or not config:
             return None
-        return type(self)(catalog=catalog, config=config, state=state)
+        return type(self)(catalog=catalog, config=config, state=state, today=self._today)
 
     def read(
         self,
@@ -151,13 +154,16 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         configured = self._built_for(config)
         if configured is not None:
             return configured.check(logger, configured._config)
+        version_warning = expiry_warning(str(self._config.get("api_version", "")), self._today())
+        if version_warning:
+            logger.warning(version_warning)
         status = super().check(logger, config)
         if status.status != Status.SUCCEEDED:
             return status
         problems = self._unusable_accounts()
         if problems:
             return AirbyteConnectionStatus(status=Status.FAILED, message=" ".join(problems))
-        for probe in insights_probes(config, datetime.now(timezone.utc).date() - timedelta(days=1)):
+        for probe in insights_probes(config, self._today() - timedelta(days=1)):
             self._check_insights_report(probe, logger)
         return status
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from unittest import TestCase
 
 from airbyte_cdk.models import Status
@@ -61,3 +62,30 @@ class TestCheck(TestCase):
         assert status.status == Status.FAILED
         assert "token" in status.message.lower()
         assert TOKEN not in status.message
+
+
+class TestCheckApiVersion(TestCase):
+    """api_version v25.0 (the default), which Meta retires on 2027-02-23; `today` is injected."""
+
+    def check_on(self, today: date):
+        config = ConfigBuilder().build()
+        with HttpMocker() as http_mocker:
+            http_mocker.get(graph_request("me", fields=fields_of("me")), graph_object({"id": "1", "name": "bot"}))
+            http_mocker.get(
+                graph_request("act_111", fields=fields_of("ad_account")), graph_object({"id": "act_111", "account_id": "111"})
+            )
+            logger = logging.getLogger("test.check")
+            with self.assertLogs(logger, level="INFO") as logs:
+                logger.info("check starts")
+                status = SourceFacebookAds(config=config, today=lambda: today).check(logger, config)
+        return status, [line for line in logs.output if line.startswith("WARNING")]
+
+    def test_check_warns_when_the_api_version_expires_within_60_days(self) -> None:
+        status, warnings = self.check_on(date(2027, 1, 10))
+        assert status.status == Status.SUCCEEDED
+        assert len(warnings) == 1 and "v25.0" in warnings[0] and "2027-02-23" in warnings[0]
+
+    def test_check_does_not_warn_earlier(self) -> None:
+        status, warnings = self.check_on(date(2026, 12, 1))
+        assert status.status == Status.SUCCEEDED
+        assert warnings == []

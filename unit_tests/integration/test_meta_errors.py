@@ -220,3 +220,19 @@ class TestCampaignsStream(TestCase):
         error = self.read_answering(400, body).errors[0].trace.error
         assert error.failure_type.value == "config_error"
         assert "turn on two-factor authentication" in error.message
+
+
+class TestAdimagesStream(TestCase):
+    def test_meta_upgrading_the_version_is_one_warning_per_sync_however_many_answers_say_so(self) -> None:
+        upgraded = {"X-Ad-Api-Version-Warning": "The call was upgraded to v26.0 because v25.0 is deprecated."}
+        with requests_mock.Mocker() as mock:
+            page = {"data": [{"hash": "h", "id": "i"}], "paging": {"cursors": {}}}
+            mock.get(re.compile(rf"^{re.escape(API)}/act_\d+/adimages"), json=page, headers=upgraded)
+
+            output = read_stream("adimages", ConfigBuilder().with_account_ids("111", "222", "333").build())
+
+        assert mock.call_count == 3 and len(output.records) == 3
+        warnings = [log.log.message for log in output.logs if "upgraded to v26.0" in log.log.message]
+        assert len(warnings) == 1
+        assert "api_version" in warnings[0]
+        assert [log.log.level.value for log in output.logs if "upgraded to v26.0" in log.log.message] == ["WARN"]
