@@ -79,13 +79,14 @@ def _page_problem(body: Mapping[str, Any]) -> Optional[str]:
     not_objects = [item for item in data if not isinstance(item, Mapping)]
     if not_objects:
         return f"`data` holding {_kind(not_objects[0])} ({_excerpt(not_objects[0])}) instead of objects"
-    paging = body.get("paging")
-    if paging is None:
+    # A key that is present must hold an object, null included: paging reads `paging.cursors.after`.
+    if "paging" not in body:
         return None
+    paging = body["paging"]
     if not isinstance(paging, Mapping):
         return f"`paging` as {_kind(paging)} ({_excerpt(paging)})"
-    cursors = paging.get("cursors")
-    if cursors is not None and not isinstance(cursors, Mapping):
+    cursors = paging.get("cursors", {})
+    if not isinstance(cursors, Mapping):
         return f"`paging.cursors` as {_kind(cursors)} ({_excerpt(cursors)})"
     after = cursors.get("after") if cursors else None
     if after is not None and not isinstance(after, str):
