@@ -16,7 +16,7 @@ import time
 from . import errors, insights
 from .edge_filters import edge_predicate
 from .errors import GraphError
-from .faults import ANSWER_KINDS, DELAY_KINDS, JOB_KINDS, PAGE_KINDS
+from .faults import ANSWER_KINDS, DELAY_KINDS, HEADER_KINDS, JOB_KINDS, PAGE_KINDS
 from .field_lists import NODE_TYPE_NAMES, known_fields, parse_fields
 from .paging import decode_cursor, encode_cursor, following, page_limit, page_url, take_page
 from .render import render
@@ -45,7 +45,17 @@ FAULT_ERRORS = {
     "error_in_200": lambda req: GraphError(200, 1, "An unknown error has occurred.", is_transient=True),
     "version_2635": lambda req: errors.deprecated_version(_path_version(req.path), CURRENT_VERSION),
     "error_quotes_token": lambda req: errors.quoting_the_token(req.path, (req.authorization or "").removeprefix("Bearer ")),
+    "not_transient_code_1": lambda req: errors.not_transient(
+        "Profile is not linked to delegate page",
+        "The profile used to read this asset is not linked to the delegate Page of the business.", 2853001),
+    "missing_permissions_100": lambda req: errors.missing_permissions(),
+    "page_permission_190": lambda req: errors.page_permission_required(),
+    "two_factor_415": lambda req: errors.two_factor_required(),
 }
+MALFORMED_PAGE = b'{"data": "temporarily unavailable", "paging": {}}'
+# Meta's header when it served a call with a newer version than the one in the path (auto-upgrade).
+VERSION_UPGRADE_WARNING = ("The call was upgraded to the next available Marketing API version because "
+                           "the version requested is deprecated.")
 
 
 @dataclasses.dataclass
@@ -96,6 +106,8 @@ class GraphApi:
                 return self._with_usage(req, self._fault_response(req, fault))
             truncate = fault is not None
             response = self._json(200, self._route(req))
+            if self.faults.take(req.method, req.path, HEADER_KINDS) is not None:
+                response.headers["X-Ad-Api-Version-Warning"] = VERSION_UPGRADE_WARNING
         except GraphError as error:
             response = self._error_response(error)
         response = self._with_usage(req, response)
@@ -267,6 +279,8 @@ class GraphApi:
             return ApiResponse(0, reset_connection=True)
         if fault.kind == "html_502":
             return ApiResponse(502, BAD_GATEWAY_HTML, "text/html; charset=utf-8")
+        if fault.kind == "malformed_200":
+            return ApiResponse(200, fault.body if fault.body is not None else MALFORMED_PAGE)
         if fault.kind == "http_429":
             return self._error_response(GraphError(
                 429, 4, "(#4) Application request limit reached", is_transient=True,

@@ -105,3 +105,26 @@ def rate_limited(code: int, regain_seconds: float, headers: dict):
                       user_msg=f"There have been too many calls from this ad-account. "
                                f"Please wait {minutes} minute(s) and try again.",
                       headers=headers)
+
+
+def not_transient(user_title: str, user_msg: str, subcode: int):
+    """Code 1 that Meta marks is_transient false, e.g. 2853001 on advideos: retrying cannot help."""
+    return GraphError(400, 1, "An unknown error has occurred.", subcode=subcode, is_transient=False,
+                      user_title=user_title, user_msg=user_msg)
+
+
+def missing_permissions():
+    return GraphError(400, 100, "(#100) Missing permissions")
+
+
+def page_permission_required():
+    """Code 190 without a subcode that asks for a Page permission: the ads token itself is valid."""
+    return GraphError(400, 190, "(#190) This method must be called with a Page Access Token that has "
+                                "the pages_read_engagement permission")
+
+
+def two_factor_required():
+    return GraphError(400, 415, "Two factor authentication required. User have to enter a code from SMS "
+                                "or TOTP code generator to pass 2fac. This could happen when accessing a "
+                                "2fac-protected asset like a page that is owned by a 2fac-protected business "
+                                "manager.", subcode=1404120)

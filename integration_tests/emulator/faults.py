@@ -9,11 +9,14 @@ ANSWER_KINDS = frozenset({
     "http_500", "code_1", "code_2", "buc_80004", "http_429", "truncated_json", "html_502",
     "connection_reset", "token_190", "permission_200", "unknown_object_33", "row_ceiling",
     "reduce_data_code_1", "error_in_200", "version_2635", "error_quotes_token",
+    "not_transient_code_1", "missing_permissions_100", "page_permission_190", "two_factor_415",
+    "malformed_200",
 })
 DELAY_KINDS = frozenset({"slow"})                   # wait, then answer normally
 PAGE_KINDS = frozenset({"empty_page_with_next"})    # only consumed by list responses
+HEADER_KINDS = frozenset({"version_upgrade_warning"})  # a normal answer with one more header
 JOB_KINDS = frozenset({"job_failed", "job_skipped"})  # only consumed by POST .../insights
-FAULT_KINDS = ANSWER_KINDS | DELAY_KINDS | PAGE_KINDS | JOB_KINDS
+FAULT_KINDS = ANSWER_KINDS | DELAY_KINDS | PAGE_KINDS | JOB_KINDS | HEADER_KINDS
 
 
 @dataclasses.dataclass
@@ -25,7 +28,8 @@ class Fault:
     `after` matching requests pass untouched, the next `times` ones (None: all) get the fault.
     `seconds` is the delay of "slow", the regain time of "buc_80004" and the Retry-After of
     "http_429" (each 1 s by default); `regain_minutes` sets the BUC regain time in minutes. `error_code` / `error_subcode`
-    override the failure reported by "job_failed" (default -2 / 2490547).
+    override the failure reported by "job_failed" (default -2 / 2490547). `body` is what
+    "malformed_200" answers with status 200 (default: a page whose `data` is a string).
     """
 
     kind: str
@@ -37,6 +41,7 @@ class Fault:
     method: str | None = None
     error_code: int | None = None
     error_subcode: int | None = None
+    body: bytes | None = None
     seen: int = dataclasses.field(default=0, init=False)    # matching requests so far
     fired: int = dataclasses.field(default=0, init=False)   # requests that got the fault
 

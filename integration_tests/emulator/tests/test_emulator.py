@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -233,7 +234,8 @@ def test_http_500_fault_fires_after_and_times(http, emu, ds):
     ("code_1", 500, 1, 99), ("code_2", 400, 2, None), ("token_190", 400, 190, 463),
     ("permission_200", 403, 200, None), ("unknown_object_33", 400, 100, 33), ("row_ceiling", 400, 100, 1487534),
     ("reduce_data_code_1", 500, 1, None), ("error_in_200", 200, 1, None), ("version_2635", 400, 2635, None),
-    ("http_429", 429, 4, None),
+    ("http_429", 429, 4, None), ("not_transient_code_1", 400, 1, 2853001), ("missing_permissions_100", 400, 100, None),
+    ("page_permission_190", 400, 190, None), ("two_factor_415", 400, 415, 1404120),
 ])
 def test_error_faults_answer_meta_envelopes(http, emu, ds, kind, status, code, subcode):
     emu.inject(Fault(kind, path_pattern=r"/campaigns$"))
@@ -250,6 +252,34 @@ def test_error_quoting_the_token_quotes_the_url_with_the_token_the_request_sent(
     assert error["code"] == 100
     assert f"/{ds.accounts[0]}/campaigns?access_token={TOKEN}&" in error["message"]
     assert f"access_token={TOKEN}&" in error["error_user_msg"]
+
+
+def test_reduce_data_answers_any_request_kind(http, emu, ds):
+    """Meta sends code 1 "reduce the amount of data" on lists, the account list and single objects alike."""
+    for path in ("/me/adaccounts", "/me/businesses", f"/{ds.accounts[0]}", f"/{ds.accounts[0]}/insights"):
+        emu.inject(Fault("reduce_data_code_1", path_pattern=re.escape(path) + "$"))
+        error = error_of(get(http, emu, path))
+        assert (error["code"], error.get("error_subcode"), error.get("is_transient")) == (1, None, None), path
+        assert "reduce the amount of data" in error["message"]
+
+
+def test_not_transient_code_1_carries_meta_words_for_the_user(http, emu, ds):
+    emu.inject(Fault("not_transient_code_1", path_pattern=r"/advideos$"))
+    error = error_of(get(http, emu, f"/{ds.accounts[0]}/advideos"))
+    assert error["is_transient"] is False and error["error_user_title"] and error["error_user_msg"]
+
+
+def test_malformed_200_and_version_warning_faults(http, emu, ds):
+    path = f"/{ds.accounts[0]}/campaigns"
+    emu.inject(Fault("malformed_200", path_pattern=r"/campaigns$"))
+    malformed = get(http, emu, path)
+    assert malformed.status_code == 200 and isinstance(malformed.json()["data"], str)
+    emu.inject(Fault("malformed_200", path_pattern=r"/campaigns$", body=b"42"))
+    assert get(http, emu, path).json() == 42
+    emu.inject(Fault("version_upgrade_warning", path_pattern=r"/campaigns$"))
+    upgraded = get(http, emu, path)
+    assert upgraded.status_code == 200 and "upgraded" in upgraded.headers["X-Ad-Api-Version-Warning"]
+    assert "X-Ad-Api-Version-Warning" not in get(http, emu, path).headers
 
 
 def test_transport_faults(http, emu, ds):
