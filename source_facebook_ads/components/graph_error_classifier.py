@@ -10,8 +10,6 @@ carries no error code we know. Every message is scrubbed of anything that looks 
 
 from __future__ import annotations
 
-import datetime
-import json
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -20,11 +18,7 @@ from typing import Any, Mapping, Optional
 import requests
 
 from source_facebook_ads.components.graph_body import Expected, shape_problem
-from source_facebook_ads.components.pacing_constants import (
-    MIN_INSIGHTS_WINDOW_DAYS,
-    MIN_PAGE_SIZE,
-    POLICY_BLOCK_WAIT_SECONDS,
-)
+from source_facebook_ads.components.pacing_constants import POLICY_BLOCK_WAIT_SECONDS
 from source_facebook_ads.components.usage_headers import read_usage
 from source_facebook_ads.redaction import scrub
 
@@ -112,15 +106,6 @@ class GraphError:
 NO_ERROR = GraphError(GraphErrorKind.NONE)
 
 
-class Shrink(Enum):
-    """How a request that asked for too much data can be made smaller."""
-
-    SMALLER_PAGE = "smaller_page"  # halve `limit` (edges)
-    SMALLER_WINDOW = "smaller_window"  # split the `time_range` (insights)
-    IMPOSSIBLE = "impossible"  # already at the smallest page / window
-    RETRY_AS_IS = "retry_as_is"  # not paged (one object): Meta often answers it on a later try
-
-
 def ad_account_id(url_or_path: str) -> Optional[str]:
     """The digits of the `act_<digits>` path segment (`/v25.0/act_123/campaigns` -> "123"), if any."""
     match = _ACCOUNT_IN_PATH.search(url_or_path.split("?", 1)[0])
@@ -161,7 +146,7 @@ def classify(
             # Often a proxy's or a server's hiccup, so it is read again; if it persists, this says what came.
             return GraphError(
                 GraphErrorKind.TRANSIENT,
-                scrub(f"Meta answered {_target(url_path)} with {problem}, so it is read again."),
+                scrub(f"Meta answered {request_target(url_path)} with {problem}, so it is read again."),
                 _technical_detail(status, None, url_path, scrub(problem)),
             )
         return NO_ERROR
@@ -169,52 +154,17 @@ def classify(
     return _classify_status(status, url_path, _technical_detail(status, None, url_path, note), headers, None)
 
 
-def how_to_shrink(url_path: str, query: Mapping[str, str]) -> Shrink:
-    """How a request Meta found too big can be made smaller, from its path and query parameters."""
-    if _is_insights(url_path):
-        days = _window_days(query)
-        if days is not None and days > MIN_INSIGHTS_WINDOW_DAYS:
-            return Shrink.SMALLER_WINDOW
-    elif "limit" not in query:  # every paged request carries `limit` (the paginator's page_size_option)
-        return Shrink.RETRY_AS_IS
-    # A one-day insights window can still be read in smaller pages.
-    return Shrink.SMALLER_PAGE if _page_size(query) > MIN_PAGE_SIZE else Shrink.IMPOSSIBLE
-
-
-def cannot_shrink(error: GraphError, url_path: str, query: Mapping[str, str]) -> GraphError:
-    """The configuration error for a too-big request that is already as small as the connector makes it."""
-    if _is_insights(url_path):
-        days = _window_days(query)
-        smallest = f"a {days}-day window" if days is not None else "a request without a date window to split"
-        if days == 1:
-            smallest = f"the single day {_window_since(query)} in pages of {_page_size(query)} rows"
-        fields = [name for name in query.get("fields", "").split(",") if name]
-        breakdowns = query.get("breakdowns") or "none"
-        advice = (
-            f"request fewer insights fields (now {len(fields)}) or breakdowns (now {breakdowns}), "
-            "or a coarser level, for this stream"
-        )
-    else:
-        smallest = f"pages of {_page_size(query)} objects"
-        advice = "request fewer fields for this stream (heavy ones first), or lower page_size"
-    return GraphError(
-        GraphErrorKind.TOO_MUCH_DATA,
-        f"Meta refuses to return the data asked of {_target(url_path)} even with {smallest}: {advice}.",
-        error.technical_detail,
-    )
-
-
 def _classify_exception(exception: BaseException, url_path: str) -> GraphError:
     detail = _join(f"path {url_path}" if url_path else None, f"exception {type(exception).__name__}: {exception}")
     if isinstance(exception, _TRANSIENT_EXCEPTIONS):
         return GraphError(
             GraphErrorKind.TRANSIENT,
-            f"The connection to Meta failed or timed out while reading {_target(url_path)}.",
+            f"The connection to Meta failed or timed out while reading {request_target(url_path)}.",
             scrub(detail),
         )
     return GraphError(
         GraphErrorKind.UNEXPECTED,
-        f"The request to Meta for {_target(url_path)} could not be sent ({type(exception).__name__}).",
+        f"The request to Meta for {request_target(url_path)} could not be sent ({type(exception).__name__}).",
         scrub(detail),
     )
 
@@ -225,7 +175,7 @@ def _classify_meta_error(
     code = _int(error.get("code"))
     subcode = _int(error.get("error_subcode"))
     detail = _technical_detail(status, error, url_path)
-    target = _target(url_path)
+    target = request_target(url_path)
 
     meta_message = str(error.get("message") or "")
     if code == 190 and subcode is None and _PAGE_PERMISSION.search(meta_message):
@@ -284,7 +234,7 @@ def _classify_status(
     headers: Optional[Mapping[str, str]],
     meta_error: Optional[Mapping[str, Any]],
 ) -> GraphError:
-    target = _target(url_path)
+    target = request_target(url_path)
     if status == 401:
         return GraphError(GraphErrorKind.INVALID_TOKEN, _INVALID_TOKEN_MESSAGE, detail)
     if status == 403:
@@ -304,7 +254,7 @@ def _refused_message(error: Mapping[str, Any], url_path: str) -> str:
     user_message = str(error.get("error_user_msg") or error.get("message") or "no message").strip()
     meta_words = f"{title}: {user_message}" if title else user_message
     return scrub(
-        f"Meta refused the request for {_target(url_path)} and says retrying will not help: {meta_words} "
+        f"Meta refused the request for {request_target(url_path)} and says retrying will not help: {meta_words} "
         f"Fix this in Meta Business Settings for the assets the token's user reads (or ask the admin of "
         f"that asset), then run the sync again."
     )
@@ -327,7 +277,7 @@ _START_DATE_TOO_OLD_MESSAGE = (
 
 def _two_factor_message(url_path: str) -> str:
     return (
-        f"Meta requires two-factor authentication to read {_target(url_path)}, a protected business asset "
+        f"Meta requires two-factor authentication to read {request_target(url_path)}, a protected business asset "
         f"(code 415): turn on two-factor authentication for the person who generated the access token (or "
         f"for the business in Meta Business Settings > Security Center), then generate the token again."
     )
@@ -337,7 +287,7 @@ def _unexpected(error: Mapping[str, Any], url_path: str, detail: str) -> GraphEr
     meta_message = scrub(str(error.get("message") or "no message"))
     return GraphError(
         GraphErrorKind.UNEXPECTED,
-        f"Meta's Graph API rejected the request for {_target(url_path)}: {meta_message}",
+        f"Meta's Graph API rejected the request for {request_target(url_path)}: {meta_message}",
         detail,
     )
 
@@ -358,7 +308,7 @@ def _missing_permission_message(url_path: str) -> str:
             f"has the ads_read and read_insights permissions."
         )
     return (
-        f"The access token lacks a permission for {_target(url_path)}: make sure the System User's token has "
+        f"The access token lacks a permission for {request_target(url_path)}: make sure the System User's token has "
         f"the ads_read, read_insights and business_management permissions and that the System User is "
         f'assigned the assets it reads with the "Manage campaigns" task.'
     )
@@ -371,7 +321,7 @@ def _unknown_object_message(url_path: str) -> str:
             f"Ad account act_{account} does not exist or the access token cannot see it: check the id in "
             f"account_ids and that the ad account is assigned to the System User."
         )
-    return f"{_target(url_path)} does not exist or the access token cannot see it."
+    return f"{request_target(url_path)} does not exist or the access token cannot see it."
 
 
 def _retired_version_message(url_path: str) -> str:
@@ -383,7 +333,8 @@ def _retired_version_message(url_path: str) -> str:
     )
 
 
-def _target(url_path: str) -> str:
+def request_target(url_path: str) -> str:
+    """How a message names the request: its ad account, else its path."""
     account = ad_account_id(url_path)
     if account:
         return f"ad account act_{account}"
@@ -424,35 +375,4 @@ def _int(value: Any) -> Optional[int]:
     try:
         return int(value) if value is not None and not isinstance(value, bool) else None
     except (TypeError, ValueError):
-        return None
-
-
-def _is_insights(url_path: str) -> bool:
-    return url_path.rstrip("/").endswith("/insights")
-
-
-def _page_size(query: Mapping[str, str]) -> int:
-    # Without `limit`, Meta pages by 25, which is also our floor.
-    return _int(query.get("limit")) or MIN_PAGE_SIZE
-
-
-def _window_since(query: Mapping[str, str]) -> str:
-    try:
-        return str(json.loads(query["time_range"])["since"])
-    except (KeyError, ValueError, TypeError):
-        return str(query.get("time_range[since]", "?"))
-
-
-def _window_days(query: Mapping[str, str]) -> Optional[int]:
-    """Days covered by the insights `time_range` (JSON, or time_range[since]/[until]); None if absent."""
-    since, until = query.get("time_range[since]"), query.get("time_range[until]")
-    if "time_range" in query:
-        try:
-            time_range = json.loads(query["time_range"])
-            since, until = time_range.get("since"), time_range.get("until")
-        except (ValueError, AttributeError):
-            return None
-    try:
-        return (datetime.date.fromisoformat(str(until)) - datetime.date.fromisoformat(str(since))).days + 1
-    except ValueError:
         return None

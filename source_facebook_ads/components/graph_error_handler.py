@@ -20,18 +20,16 @@ How the CDK (7.39.1, HttpClient._send_with_retry) retries, and why this handler 
   pacer's waits, so it is set past the throttle budget.
 
 Async insights (Meta's report runs) add three requests whose errors mean something else: see
-`_report_run_resolution`.
+`report_run_errors.py`.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import re
 import threading
 import weakref
 from dataclasses import InitVar, dataclass, replace
-from enum import Enum
 from typing import Any, Callable, Mapping, Optional, Union
 from urllib.parse import parse_qsl, urlsplit
 
@@ -45,15 +43,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_facebook_ads.components.aimd_pacer import AimdPacer, throttle_budget_minutes
 from source_facebook_ads.components.graph_body import Expected, read_body
-from source_facebook_ads.components.graph_error_classifier import (
-    GraphError,
-    GraphErrorKind,
-    Shrink,
-    ad_account_id,
-    cannot_shrink,
-    classify,
-    how_to_shrink,
-)
+from source_facebook_ads.components.graph_error_classifier import GraphError, GraphErrorKind, classify
 from source_facebook_ads.components.pacing_constants import (
     CDK_MAX_TIME_MARGIN_SECONDS,
     CDK_RETRY_CEILING,
@@ -65,6 +55,8 @@ from source_facebook_ads.components.pacing_constants import (
     TRANSIENT_BACKOFF_MAX_SECONDS,
     TRANSIENT_BACKOFF_MIN_JITTER,
 )
+from source_facebook_ads.components.report_run_errors import ReportRunRequest, report_run_request, report_run_resolution
+from source_facebook_ads.components.request_shrinking import Shrink, cannot_shrink, how_to_shrink
 
 ResponseOrException = Optional[Union[requests.Response, BaseException]]
 
@@ -112,9 +104,9 @@ class GraphErrorHandler(ErrorHandler):
         kind = error.kind
         if kind is GraphErrorKind.NONE:
             return ErrorResolution(ResponseAction.SUCCESS)
-        report_run_resolution = _report_run_resolution(_report_run_request(response_or_exception), error)
-        if report_run_resolution is not None:
-            return report_run_resolution
+        for_report_run = report_run_resolution(report_run_request(response_or_exception), error)
+        if for_report_run is not None:
+            return for_report_run
         if kind.is_config_error:
             return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, error.message)
         if kind is GraphErrorKind.RATE_LIMITED:
@@ -259,68 +251,9 @@ class _AttemptsOfCurrentRequest(threading.local):
         return attempt_count - self.throttles
 
 
-class ReportRunRequest(Enum):
-    """The three requests of an async insights report (insights_job_mode async)."""
-
-    CREATE = "create"  # POST /act_{id}/insights -> report_run_id
-    STATUS = "status"  # GET /{report_run_id}
-    ROWS = "rows"  # GET /{report_run_id}/insights
-
-
-# A report run id is a bare number after the version; the connector reads no other object by id.
-_REPORT_RUN_PATH = re.compile(r"^/v\d+\.\d+/(?P<run>\d+)(?P<rows>/insights)?/?$")
-_INSIGHTS_SETTINGS = (
-    "insights_fields, insights_breakdowns, insights_action_breakdowns, insights_attribution_windows and the "
-    "custom_insights entries"
-)
-
-
-def _report_run_request(response_or_exception: Any) -> Optional[ReportRunRequest]:
-    request = getattr(response_or_exception, "request", None)
-    method = str(getattr(request, "method", "") or "").upper()
-    path = _path(str(getattr(request, "url", "") or ""))
-    if method == "POST" and path.rstrip("/").endswith("/insights") and ad_account_id(path):
-        return ReportRunRequest.CREATE
-    match = _REPORT_RUN_PATH.match(path) if method == "GET" else None
-    if match:
-        return ReportRunRequest.ROWS if match.group("rows") else ReportRunRequest.STATUS
-    return None
-
-
-def _report_run_resolution(request: Optional[ReportRunRequest], error: GraphError) -> Optional[ErrorResolution]:
-    """Where a report run's error means something else than on a sync request; None: as usual.
-
-    A failure the job repository should answer by running the window again (and then splitting it,
-    components/report_window_splitting.py) is a transient_error; one no new run can fix is a
-    config_error, which stops the CDK's job orchestrator at once.
-    """
-    kind = error.kind
-    if request is ReportRunRequest.CREATE and kind is GraphErrorKind.TOO_MUCH_DATA:
-        # No window to split at the HTTP level here: the job repository does it, given a transient failure.
-        return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, error.message)
-    if request is ReportRunRequest.CREATE and kind is GraphErrorKind.UNEXPECTED:
-        # Code 100 and the like: the report's own parameters, which come from the config.
-        message = f"{error.message} Check {_INSIGHTS_SETTINGS}."
-        return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, message)
-    if request in (ReportRunRequest.STATUS, ReportRunRequest.ROWS) and kind is GraphErrorKind.UNKNOWN_ACCOUNT:
-        # 100/33 on a report run: it expired (after 30 days) or is gone. Not the config's fault.
-        message = f"Meta no longer knows this insights report run, so it is requested again. Details: {error.technical_detail}."
-        return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, message)
-    if request is ReportRunRequest.ROWS and kind is GraphErrorKind.TOO_MUCH_DATA:
-        # The CDK cannot shrink the page of an AsyncRetriever's download: the user can.
-        message = (
-            f"Meta refuses to return a page of an insights report run this large: lower page_size. "
-            f"Details: {error.technical_detail}."
-        )
-        return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, message)
-    if request is ReportRunRequest.STATUS and kind is GraphErrorKind.TOO_MUCH_DATA:
-        return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, error.message)
-    return None
-
-
 def _expected_body(response: requests.Response) -> Expected:
     """The body a success must have: every paged request carries `limit` (the paginator's page_size_option)."""
-    if _report_run_request(response) is ReportRunRequest.CREATE:
+    if report_run_request(response) is ReportRunRequest.CREATE:
         return Expected.REPORT_RUN
     query = urlsplit(_url(response)).query
     return Expected.PAGE if any(name == "limit" for name, _ in parse_qsl(query)) else Expected.OBJECT

@@ -8,15 +8,8 @@ from typing import Any, Optional
 import pytest
 import requests
 
-from source_facebook_ads.components.graph_error_classifier import (
-    NO_ERROR,
-    GraphErrorKind,
-    Shrink,
-    ad_account_id,
-    cannot_shrink,
-    classify,
-    how_to_shrink,
-)
+from source_facebook_ads.components.graph_error_classifier import NO_ERROR, GraphErrorKind, ad_account_id, classify
+from source_facebook_ads.components.request_shrinking import Shrink, cannot_shrink, how_to_shrink
 from source_facebook_ads.components.pacing_constants import POLICY_BLOCK_WAIT_SECONDS
 from unit_tests.components import TOKEN, buc_header, meta_error
 
