@@ -33,8 +33,8 @@ RETIRED_VERSION_CODE = 2635
 INVALID_PARAMETER_CODE = 100
 UNKNOWN_OBJECT_SUBCODE = 33
 TOO_MUCH_DATA_SUBCODES = frozenset({1487534, 1504018})  # too much data; sync insights call timed out
-# Code 1 with this text is Meta's other way of saying "too much data" (observed, HTTP 500). The one
-# place we read message text, because the code alone (1 = unknown error) cannot tell it apart.
+# Code 1 with this text is Meta's other way of saying "too much data" (observed, HTTP 500). Message
+# text is read only where the code alone (1 = unknown error) cannot tell the meaning apart.
 TOO_MUCH_DATA_TEXT = "reduce the amount of data"
 # Codes whose meaning is "this request is wrong": fatal whatever the HTTP status says.
 FATAL_REQUEST_CODES = frozenset({INVALID_PARAMETER_CODE, 2500})
@@ -252,7 +252,7 @@ def _classify_status(
 def _refused_message(error: Mapping[str, Any], url_path: str) -> str:
     title = str(error.get("error_user_title") or "").strip().rstrip(".")
     user_message = str(error.get("error_user_msg") or error.get("message") or "no message").strip()
-    meta_words = f"{title}: {user_message}" if title else user_message
+    meta_words = (f"{title}: {user_message}" if title else user_message).rstrip(".") + "."
     return scrub(
         f"Meta refused the request for {request_target(url_path)} and says retrying will not help: {meta_words} "
         f"Fix this in Meta Business Settings for the assets the token's user reads (or ask the admin of "
