@@ -10,9 +10,11 @@ progression itself is covered by unit_tests/integration/test_insights_async.py.
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from typing import Any, Iterable
+
+import pytest
 
 from integration_tests.conftest import TOKEN, Connector, last_30d
 from integration_tests.emulator import Dataset, GraphEmulator
@@ -114,6 +116,36 @@ class TestAsyncInsights:
         got = Counter((r["account_id"], r["date_start"]) for r in second.records("account_insights"))
         assert all(date.fromisoformat(day) >= cursors[account] - timedelta(days=3) for account, day in got)
         assert max(got.values()) == 1
+
+
+class TestInsightsOfDeletedAndArchivedObjects:
+    """Meta reports a deleted or archived object's stats only when the request names its status."""
+
+    @pytest.fixture
+    def dataset(self) -> Dataset:
+        return Dataset.generate(seed=7, retired_pct=20)
+
+    def test_every_level_returns_the_truth_and_ad_spend_adds_up_to_account_spend(
+        self, connector: Connector, dataset: Dataset
+    ) -> None:
+        ads = [ad for account in dataset.accounts for ad in dataset.nodes(account, "ad")]
+        retired = [ad for ad in ads if ad.effective_status in ("DELETED", "ARCHIVED")]
+        assert len(retired) >= len(ads) / 4
+        for kind in ("campaign", "adset"):
+            assert any(node.effective_status in ("DELETED", "ARCHIVED") for acc in dataset.accounts for node in dataset.nodes(acc, kind))
+
+        result = connector.read(connector.config(insights_window_days=30, **FAST), list(INSIGHTS_LEVELS))
+
+        assert result.returncode == 0 and not result.errors, result.stderr[-3000:]
+        for stream, (level, id_field) in INSIGHTS_LEVELS.items():
+            expected = ground_truth(dataset, level, *last_30d(dataset), id_field)
+            assert spend_by_key(result.records(stream), id_field, "date_start") == expected, stream
+        assert {r["ad_id"] for r in result.records("ad_insights")} & {ad.id for ad in retired}
+        ad_spend: dict[tuple, float] = defaultdict(float)
+        for record in result.records("ad_insights"):
+            ad_spend[(record["account_id"], record["date_start"])] += record.get("spend", 0)
+        account_spend = spend_by_key(result.records("account_insights"), "account_id", "date_start")
+        assert {key: round(spend, 2) for key, spend in ad_spend.items()} == account_spend
 
 
 class TestSyncInsights:

@@ -6,8 +6,9 @@ The source calls `shape_streams` once, on the loaded manifest, before the CDK re
 - every stream's `$parameters.fields` (the Graph `fields` it requests) is its schema's properties,
   so request and schema cannot drift;
 - every insights stream gets `$parameters` for its report (`level`, `fields`, `breakdowns`,
-  `action_breakdowns`, `time_increment`, `since`), a primary key that includes its breakdowns, and
-  an inline schema with one column per breakdown;
+  `action_breakdowns`, `time_increment`, `since`, and `every_status`: the manifest's
+  `definitions.<level>_statuses`, which the report's effective_status filter names), a primary key
+  that includes its breakdowns, and an inline schema with one column per breakdown;
 - each `custom_insights` entry of the config becomes one more insights stream,
   `custom_insights_<name>`, built on the same `definitions.insights_stream` as the four built-in ones;
 - with `insights_job_mode: async`, every insights stream's retriever is
@@ -52,19 +53,26 @@ def shape_streams(manifest: dict[str, Any], config: Mapping[str, Any]) -> dict[s
     if requester is not None and config.get("request_timeout_seconds"):
         requester["read_timeout_in_seconds"] = config["request_timeout_seconds"]
     streams: dict[str, Any] = manifest.get("definitions", {}).get("streams", {})
+    statuses = _level_statuses(manifest)
     for name, stream in streams.items():
         if name in BUILT_IN_INSIGHTS:
             report = InsightsReport.built_in(name, config)
-            stream.update(report.stream_overrides())
+            stream.update(report.stream_overrides(statuses))
             _apply_job_mode(stream, config)
         else:
             stream.setdefault("$parameters", {}).setdefault("fields", ",".join(schema_fields(name)))
     for entry in config.get("custom_insights") or []:
         report = InsightsReport.custom(entry, config)
-        streams[report.stream_name] = {"$ref": "#/definitions/insights_stream", **report.stream_overrides()}
+        streams[report.stream_name] = {"$ref": "#/definitions/insights_stream", **report.stream_overrides(statuses)}
         _apply_job_mode(streams[report.stream_name], config)
         manifest["streams"].append({"$ref": f"#/definitions/streams/{report.stream_name}"})
     return manifest
+
+
+def _level_statuses(manifest: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every effective_status of the campaign, adset and ad levels, from the manifest's lists."""
+    definitions = manifest.get("definitions", {})
+    return {level: list(definitions.get(f"{level}_statuses") or []) for level in ("campaign", "adset", "ad")}
 
 
 def _apply_job_mode(stream: dict[str, Any], config: Mapping[str, Any]) -> None:
@@ -142,7 +150,7 @@ class InsightsReport:
             "properties": properties,
         }
 
-    def stream_overrides(self) -> dict[str, Any]:
+    def stream_overrides(self, statuses: Mapping[str, list[str]]) -> dict[str, Any]:
         return {
             "name": self.stream_name,
             "primary_key": self.primary_key,
@@ -155,6 +163,8 @@ class InsightsReport:
                 "action_breakdowns": ",".join(self.action_breakdowns),
                 "time_increment": self.time_increment,
                 "since": self.since,
+                # Account reports are not filtered: the account's totals include every object.
+                "every_status": list(statuses.get(self.level, [])),
             },
         }
 

@@ -103,6 +103,25 @@ def graph_error(status: int, code: int, subcode: Optional[int] = None, message: 
     return HttpResponse(body=json.dumps({"error": error}), status_code=status)
 
 
+# Every effective_status of each level, as the manifest lists them.
+EVERY_STATUS = {
+    "campaign": ["ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "IN_PROCESS", "WITH_ISSUES"],
+    "adset": ["ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "IN_PROCESS", "WITH_ISSUES", "CAMPAIGN_PAUSED"],
+    "ad": [
+        "ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "IN_PROCESS", "WITH_ISSUES", "CAMPAIGN_PAUSED",
+        "ADSET_PAUSED", "DISAPPROVED", "PENDING_BILLING_INFO", "PENDING_REVIEW", "PREAPPROVED",
+    ],
+}
+
+
+def insights_status_filter(level: str) -> dict[str, str]:
+    """The `filtering` an insights request of this level sends (none at account level)."""
+    if level not in EVERY_STATUS:
+        return {}
+    clause = {"field": f"{level}.effective_status", "operator": "IN", "value": EVERY_STATUS[level]}
+    return {"filtering": json.dumps([clause], sort_keys=True)}
+
+
 def updated_since_filter(entity: str, unix_seconds: int, statuses: Optional[list[str]] = None) -> str:
     """The `filtering` value the manifest renders (Jinja's tojson sorts keys, as json.dumps does here)."""
     clauses: list[dict[str, Any]] = [

@@ -13,17 +13,10 @@ import zoneinfo
 from . import insights
 from .graph_format import to_unix, utc_day
 from .stable_hash import between, chance, hex_digest, pick, stable_int
+from .statuses import EFFECTIVE_STATUSES, HIDDEN_BY_DEFAULT
 
 ACCOUNT_NUMBER_BASE = 1_000_000_000   # act_1000000001, act_1000000002, ...
 DAY = 86_400
-
-CAMPAIGN_STATUSES = ("ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "IN_PROCESS", "WITH_ISSUES")
-ADSET_STATUSES = CAMPAIGN_STATUSES + ("CAMPAIGN_PAUSED",)
-AD_STATUSES = ADSET_STATUSES + ("ADSET_PAUSED", "DISAPPROVED", "PENDING_BILLING_INFO", "PENDING_REVIEW",
-                                "PREAPPROVED")
-EFFECTIVE_STATUSES = {"campaign": CAMPAIGN_STATUSES, "adset": ADSET_STATUSES, "ad": AD_STATUSES}
-# Meta's default for campaigns/adsets/ads edges when no effective_status filter is sent.
-HIDDEN_BY_DEFAULT = frozenset({"ARCHIVED", "DELETED"})
 # Ads in these states never spent; ads stopped later delivered until the day they stopped.
 NEVER_DELIVERED = frozenset({"DISAPPROVED", "PENDING_REVIEW", "PENDING_BILLING_INFO", "PREAPPROVED", "IN_PROCESS"})
 STOPPED = frozenset({"PAUSED", "CAMPAIGN_PAUSED", "ADSET_PAUSED", "ARCHIVED", "DELETED"})
@@ -95,21 +88,25 @@ class Dataset:
         self._ads_under = {}                  # account/campaign/adset/ad id -> [ad Node]
         self._counters = {}
         self.lineage_cache = {}               # insights.level_objects() memo
+        self.retired_pct = None               # see generate()
 
     # ---------------------------------------------------------------- generation
     @classmethod
     def generate(cls, accounts=2, campaigns_per_account=6, adsets_per_campaign=2, ads_per_adset=2,
                  creatives_per_account=4, images_per_account=3, videos_per_account=2, audiences_per_account=3,
-                 businesses=2, seed=1, history_days=90, timezone_name="Etc/UTC", now=None):
+                 businesses=2, seed=1, history_days=90, timezone_name="Etc/UTC", now=None, retired_pct=None):
         """A deterministic dataset: the same arguments (and day) give the same objects and rows.
 
         Object times spread over the `history_days` before `now` (default: the real clock,
         truncated to the hour).
         `timezone_name` is every account's timezone; report days and date presets follow it.
+        `retired_pct`: the percent of campaigns, ad sets and ads made DELETED or ARCHIVED (each on its
+        own roll; children of a retired parent are retired with it); None keeps the usual status mix.
         """
         anchor = to_unix(now) if now is not None else int(time.time())
         # Truncated to the hour, so datasets generated within the same hour are identical.
         ds = cls(seed, anchor - anchor % 3600, history_days)
+        ds.retired_pct = retired_pct
         ds.user = ds._add(Node("user", ds._next_id("user"), None, "Integration Test System User",
                                ds.anchor - 800 * DAY, ds.anchor - 30 * DAY))
         for index in range(businesses):
@@ -187,7 +184,8 @@ class Dataset:
     def _add_campaign(self, account, index) -> Node:
         objective = pick(OBJECTIVES, self.seed, account.id, "objective", index)
         theme = pick(CAMPAIGN_THEMES, self.seed, account.id, "theme", index)
-        status, effective = _campaign_status(stable_int(self.seed, account.id, "campaign-status", index) % 100)
+        status, effective = self._status_mix(
+            _campaign_status(stable_int(self.seed, account.id, "campaign-status", index) % 100), account.id, index)
         return self._object_node(
             "campaign", account, f"{theme} {index + 1} - {objective.removeprefix('OUTCOME_').replace('_', ' ').title()}",
             self._history_start(), status=status, effective_status=effective,
@@ -196,7 +194,8 @@ class Dataset:
     def _add_adset(self, account, campaign, index) -> Node:
         label = pick(AUDIENCE_LABELS, self.seed, campaign.id, "audience", index)
         country = account.props["countries"][index % len(account.props["countries"])]
-        own = _own_adset_status(stable_int(self.seed, campaign.id, "adset-status", index) % 100)
+        own = self._status_mix(_own_adset_status(stable_int(self.seed, campaign.id, "adset-status", index) % 100),
+                               campaign.id, index)
         status, effective = _inherit(own, campaign, paused_parent_status="CAMPAIGN_PAUSED")
         return self._object_node("adset", account, f"{label} - {country} - {index + 1}", campaign.created, 30,
                                  status=status, effective_status=effective, campaign_id=campaign.id,
@@ -204,7 +203,8 @@ class Dataset:
 
     def _add_ad(self, account, campaign, adset, index) -> Node:
         ad_format = pick(AD_FORMATS, self.seed, adset.id, "format", index)
-        own = _own_ad_status(stable_int(self.seed, adset.id, "ad-status", index) % 100)
+        own = self._status_mix(_own_ad_status(stable_int(self.seed, adset.id, "ad-status", index) % 100),
+                               adset.id, index)
         status, effective = _inherit(own, adset, paused_parent_status="ADSET_PAUSED")
         creatives = self._nodes.get((account.id, "adcreative"), [])
         ad = self._object_node("ad", account, f"{ad_format} - Variant {chr(65 + index % 26)}", adset.created, 30,
@@ -218,6 +218,15 @@ class Dataset:
             "last_day": _last_delivery_day(ad),
         })
         return ad
+
+    def _status_mix(self, rolled, parent_id, index):
+        """The rolled (status, effective status), or with `retired_pct` set: retired on its own roll, else live."""
+        if self.retired_pct is None:
+            return rolled
+        if stable_int(self.seed, parent_id, "retired", index) % 100 < self.retired_pct:
+            retired = pick(("DELETED", "ARCHIVED"), self.seed, parent_id, "retired-as", index)
+            return retired, retired
+        return ("PAUSED", "PAUSED") if rolled[1] in HIDDEN_BY_DEFAULT else rolled
 
     def _add_image(self, account, index) -> Node:
         image_hash = hex_digest(self.seed, account.id, "image", index)

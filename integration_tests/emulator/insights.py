@@ -21,6 +21,7 @@ from . import errors
 from .field_lists import known_fields, parse_fields
 from .graph_format import graph_time, money, months_before, ratio
 from .stable_hash import pick, stable_int, stable_u16s
+from .statuses import EFFECTIVE_STATUSES, HIDDEN_BY_DEFAULT
 
 LEVELS = ("account", "campaign", "adset", "ad")
 LEVEL_ID_FIELDS = {"account": "account_id", "campaign": "campaign_id", "adset": "adset_id", "ad": "ad_id"}
@@ -75,6 +76,10 @@ class InsightsQuery:
     breakdowns: tuple
     fields: tuple
     today: dt.date             # fixed when asked, so a report run's pages stay consistent
+    # ((entity, allowed effective statuses), ...) from `filtering` on <entity>.effective_status.
+    status_filters: tuple = ()
+    # Meta's default below account level: no effective_status filter, no rows for ARCHIVED or DELETED objects.
+    hide_retired: bool = False
 
     @property
     def days(self) -> int:
@@ -110,8 +115,48 @@ def parse_query(params: dict, ds, account_id: str) -> InsightsQuery:
     since, until = _date_window(params, ds, account_id, today)
     if since < months_before(today, MAX_MONTHS_BACK):
         raise errors.start_date_too_old()
+    status_filters = _status_filters(params.get("filtering"))
     return InsightsQuery(account_id, level, since, until, _time_increment(params.get("time_increment")),
-                         breakdowns, fields, today)
+                         breakdowns, fields, today, status_filters,
+                         hide_retired=level != "account" and not status_filters)
+
+
+def _status_filters(raw) -> tuple:
+    """`filtering` on insights: only `<campaign|adset|ad>.effective_status` IN [...] is emulated.
+
+    "act_<id>/insights?level=ad does not return stats for the deleted object" unless the request
+    filters on ad.effective_status naming DELETED/ARCHIVED (developers.facebook.com/docs/marketing-api/
+    best-practices/manage-your-ad-object-status); likewise adset. and campaign. for their levels.
+    """
+    if not raw:
+        return ()
+    try:
+        items = json.loads(raw)
+    except ValueError:
+        raise errors.invalid_parameter("param filtering must be valid JSON") from None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise errors.invalid_parameter("param filtering must be an array of filter objects")
+    filters = []
+    for index, item in enumerate(items):
+        entity, _, name = str(item.get("field", "")).partition(".")
+        if entity not in EFFECTIVE_STATUSES or name != "effective_status":
+            raise errors.invalid_parameter(f"Filtering field {item.get('field')} is invalid")
+        if str(item.get("operator", "")).upper() != "IN" or not isinstance(item.get("value"), list):
+            raise errors.invalid_parameter(f"param filtering[{index}] must use the operator IN with an array value")
+        for status in item["value"]:
+            if status not in EFFECTIVE_STATUSES[entity]:
+                raise errors.invalid_parameter(f"param filtering[{index}]['value'] must be one of "
+                                               f"{{{', '.join(EFFECTIVE_STATUSES[entity])}}}")
+        filters.append((entity, frozenset(item["value"])))
+    return tuple(filters)
+
+
+def _reported(query: InsightsQuery, lineage) -> bool:
+    """Whether Meta answers a row for this object, given the query's status filtering."""
+    if query.hide_retired and lineage.node.effective_status in HIDDEN_BY_DEFAULT:
+        return False
+    return all(getattr(lineage, entity).effective_status in allowed for entity, allowed in query.status_filters
+               if getattr(lineage, entity) is not None)
 
 
 def list_param(raw) -> list:
@@ -222,6 +267,8 @@ def iter_rows(ds, query: InsightsQuery, start=(0, 0, 0)):
         object_start = first_object if period_index == first_period else 0
         for object_index in range(object_start, len(objects)):
             lineage = objects[object_index]
+            if not _reported(query, lineage):
+                continue
             totals = sum_metrics(ds.seed, lineage.ads, since.toordinal(), until.toordinal(), query.today.toordinal())
             if totals is None:
                 continue

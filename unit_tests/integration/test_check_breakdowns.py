@@ -20,7 +20,16 @@ from airbyte_cdk.test.mock_http import HttpMocker, HttpRequest
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_facebook_ads.source import SourceFacebookAds
-from unit_tests.builders import TOKEN, ConfigBuilder, fields_of, graph_error, graph_object, graph_page, graph_request
+from unit_tests.builders import (
+    TOKEN,
+    ConfigBuilder,
+    fields_of,
+    graph_error,
+    graph_object,
+    graph_page,
+    graph_request,
+    insights_status_filter,
+)
 
 YESTERDAY = (datetime.now(timezone.utc).date() - timedelta(days=1)).isoformat()
 INVALID_BREAKDOWN = "(#100) breakdowns[0] must be one of the following values: age, country, gender"
@@ -46,6 +55,7 @@ def one_day_of(fields: str, level: str, account_id: str = "111", **params: str) 
         "time_increment": "1",
         "time_range": json.dumps({"since": YESTERDAY, "until": YESTERDAY}, sort_keys=True),
         "action_breakdowns": "action_type",
+        **insights_status_filter(level),  # check probes name every status, as the sync does
         "limit": "500",
         **params,
     }

@@ -20,7 +20,17 @@ from airbyte_cdk.test.mock_http import HttpMocker, HttpRequest, HttpResponse
 
 from source_facebook_ads.components import report_window_splitting
 from source_facebook_ads.source import SourceFacebookAds
-from unit_tests.builders import API, AUTH_HEADER, TOKEN, ConfigBuilder, fields_of, graph_page, per_account_state, read_stream
+from unit_tests.builders import (
+    API,
+    AUTH_HEADER,
+    TOKEN,
+    ConfigBuilder,
+    fields_of,
+    graph_page,
+    insights_status_filter,
+    per_account_state,
+    read_stream,
+)
 
 STATUS_FIELDS = "id,account_id,async_status,async_percent_completion,error_code,error_subcode,error_message,error_user_title,error_user_msg"
 STREAM = "account_insights"
@@ -101,6 +111,29 @@ class TestReportRunFlow(AsyncInsightsTestCase):
         ]
         state = output.most_recent_state.stream_state.__dict__["states"]
         assert state == [{"partition": {"account_id": "111"}, "cursor": {"date_start": "2026-11-02"}}]
+
+    def test_an_ad_report_run_is_created_filtering_on_every_ad_status(self) -> None:
+        """Deleted and archived ads keep their spend, but Meta reports it only when effective_status names them."""
+        creation = HttpRequest(
+            url=f"{API}/act_111/insights",
+            query_params={
+                "fields": fields_of("ad_insights"),
+                "level": "ad",
+                "time_increment": "1",
+                "time_range": time_range("2026-11-01", "2026-11-14"),
+                "action_breakdowns": "action_type",
+                **insights_status_filter("ad"),
+            },
+            headers=AUTH_HEADER,
+        )
+        with HttpMocker() as http_mocker:
+            http_mocker.post(creation, run_created("900"))
+            http_mocker.get(poll("900"), run_status("900", "Job Completed"))
+            http_mocker.get(rows("900"), graph_page([{**row("2026-11-03"), "ad_id": "7"}]))
+
+            output = read_stream("ad_insights", async_config())
+
+        assert [r.record.data["ad_id"] for r in output.records] == ["7"]
 
     def test_completed_below_100_percent_is_polled_again_before_reading(self) -> None:
         status = poll("900")

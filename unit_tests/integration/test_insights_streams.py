@@ -21,6 +21,7 @@ from unit_tests.builders import (
     fields_of,
     graph_page,
     graph_request,
+    insights_status_filter,
     no_retry_waits,
     per_account_state,
     read_stream,
@@ -47,6 +48,7 @@ class InsightsStreamCases:
             "time_increment": "1",
             "time_range": time_range(since, until),
             "action_breakdowns": "action_type",
+            **insights_status_filter(self.level),
             "limit": "500",
             **params,
         }
@@ -76,6 +78,16 @@ class InsightsStreamCases:
             ("1", "2026-11-02"),
             ("1", "2026-11-08"),
         ]
+
+    def test_every_report_names_every_status_of_its_level_whatever_include_deleted_says(self) -> None:
+        """Meta leaves deleted and archived objects out of insights unless effective_status names them."""
+        for config in (insights_config(), insights_config().with_include_deleted()):
+            with HttpMocker() as http_mocker:
+                http_mocker.get(self.request("2026-11-01", "2026-11-14"), graph_page([self.row("1", "2026-11-01")]))
+
+                output = read_stream(self.stream, config.with_values(insights_window_days=14).build())
+
+            assert len(output.records) == 1 and not output.errors
 
     def test_read_emits_string_metrics_as_numbers(self) -> None:
         with HttpMocker() as http_mocker:
@@ -260,6 +272,7 @@ class TestCustomInsightsStream(TestCase):
                     time_range=time_range("2026-11-01", "2026-11-14"),
                     breakdowns="country",
                     action_breakdowns="action_type",
+                    **insights_status_filter("campaign"),
                     limit="500",
                 ),
                 graph_page([{"campaign_id": "5", "date_start": "2026-11-02", "country": "DE", "spend": "1.25", "impressions": "10"}]),

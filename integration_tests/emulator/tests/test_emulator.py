@@ -20,6 +20,13 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 ALL_CAMPAIGN_STATUSES = ["ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "IN_PROCESS", "WITH_ISSUES"]
 ALL_AD_STATUSES = ALL_CAMPAIGN_STATUSES + ["CAMPAIGN_PAUSED", "ADSET_PAUSED", "DISAPPROVED",
                                            "PENDING_BILLING_INFO", "PENDING_REVIEW", "PREAPPROVED"]
+EVERY_STATUS = {"campaign": ALL_CAMPAIGN_STATUSES, "adset": ALL_CAMPAIGN_STATUSES + ["CAMPAIGN_PAUSED"],
+                "ad": ALL_AD_STATUSES}
+
+
+def every_status(level):
+    """The insights `filtering` that lets Meta report deleted and archived objects of this level."""
+    return json.dumps([{"field": f"{level}.effective_status", "operator": "IN", "value": EVERY_STATUS[level]}])
 
 
 @pytest.fixture(scope="module")
@@ -358,7 +365,7 @@ def test_ad_insights_last_30d_match_the_ground_truth(http, emu, ds):
     account = ds.accounts[0]
     fields = "ad_id,ad_name,adset_id,campaign_id,account_id,impressions,spend,clicks,cpc,ctr,actions,action_values"
     rows, pages = walk(http, emu, f"/{account}/insights", level="ad", fields=fields, time_increment=1,
-                       date_preset="last_30d", limit=100)
+                       date_preset="last_30d", limit=100, filtering=every_status("ad"))
     since, until = last_30d(ds, account)
     assert rows == ds.insight_rows("ad", account, since, until, fields=fields.split(","))
     assert pages >= 2 and rows
@@ -373,7 +380,7 @@ def test_higher_levels_sum_their_ads(http, emu, ds):
     since, until = last_30d(ds, account)
     time_range = json.dumps({"since": since.isoformat(), "until": until.isoformat()})
     ads, _ = walk(http, emu, f"/{account}/insights", level="ad", fields="impressions,spend",
-                  time_range=time_range, limit=500)
+                  time_range=time_range, limit=500, filtering=every_status("ad"))
     total, _ = walk(http, emu, f"/{account}/insights", level="account", fields="account_id,impressions,spend",
                     time_range=time_range)
     assert len(total) == 1 and total[0]["date_start"] == since.isoformat()
@@ -385,11 +392,28 @@ def test_breakdown_rows_split_the_unbroken_totals(http, emu, ds):
     since, until = last_30d(ds, account)
     plain = ds.insight_rows("campaign", account, since, until, fields=("campaign_id", "impressions"))
     split, _ = walk(http, emu, f"/{account}/insights", level="campaign", fields="campaign_id,impressions",
-                    breakdowns="age,gender", time_increment=1, limit=500)
+                    breakdowns="age,gender", time_increment=1, limit=500, filtering=every_status("campaign"))
     assert split == ds.insight_rows("campaign", account, since, until, breakdowns=("age", "gender"),
                                     fields=("campaign_id", "impressions"))
     assert {row["gender"] for row in split} <= {"female", "male", "unknown"} and "age" in split[0]
     assert sum(int(r["impressions"]) for r in split) == sum(int(r["impressions"]) for r in plain)
+
+
+@pytest.mark.parametrize("level", ["campaign", "adset", "ad"])
+def test_insights_hide_deleted_and_archived_objects_unless_the_filter_names_them(http, emu, ds, level):
+    account = ds.accounts[0]
+    id_field = f"{level}_id"
+    retired = {node.id for node in ds.nodes(account, level) if node.effective_status in ("DELETED", "ARCHIVED")}
+    every_row = {row[id_field] for row in ds.insight_rows(level, account, *last_30d(ds, account), fields=(id_field,))}
+    assert retired & every_row, "the dataset needs a retired object that delivered"
+    params = {"level": level, "fields": id_field, "date_preset": "last_30d", "time_increment": 1, "limit": 500}
+    hidden, _ = walk(http, emu, f"/{account}/insights", **params)
+    shown, _ = walk(http, emu, f"/{account}/insights", **params, filtering=every_status(level))
+    assert {row[id_field] for row in hidden} == every_row - retired
+    assert {row[id_field] for row in shown} == every_row
+    refused = get(http, emu, f"/{account}/insights", **params,
+                  filtering=json.dumps([{"field": f"{level}.effective_status", "operator": "IN", "value": ["GONE"]}]))
+    assert error_of(refused)["code"] == 100
 
 
 def test_breakdown_row_ceiling_and_old_dates(http, emu, ds):
@@ -408,7 +432,7 @@ def test_breakdown_row_ceiling_and_old_dates(http, emu, ds):
 def test_async_report_run_progresses_and_pages_its_rows(http, emu, ds):
     account = ds.accounts[0]
     params = {"level": "adset", "fields": "adset_id,impressions,spend", "time_increment": "1",
-              "date_preset": "last_30d", "breakdowns": "publisher_platform"}
+              "date_preset": "last_30d", "breakdowns": "publisher_platform", "filtering": every_status("adset")}
     run_id = http.post(f"{emu.base_url}/v25.0/{account}/insights", data=params).json()["report_run_id"]
     polls = [get(http, emu, f"/{run_id}").json() for _ in range(3)]
     assert [p["async_status"] for p in polls] == ["Job Not Started", "Job Running", "Job Completed"]
