@@ -3,8 +3,8 @@
 The source calls `shape_streams` once, on the loaded manifest, before the CDK resolves it:
 
 - the shared requester's read timeout is `request_timeout_seconds` (the CDK key takes no template);
-- every stream's `$parameters.fields` (the Graph `fields` it requests) is its schema's properties,
-  so request and schema cannot drift;
+- every stream's `$parameters.fields` (the Graph `fields` it requests) is its schema's properties
+  (but those marked `x-not-requested`, which the connector fills in), so request and schema cannot drift;
 - every insights stream gets `$parameters` for its report (`level`, `fields`, `breakdowns`,
   `action_breakdowns`, `time_increment`, `since`, and `every_status`: the manifest's
   `definitions.<level>_statuses`, which the report's effective_status filter names), a primary key
@@ -43,9 +43,14 @@ def load_schema(stream_name: str) -> dict[str, Any]:
     return json.loads(schema_file.read_text())
 
 
+# A schema property the connector fills in itself carries this key (saying why): it is not a Graph field.
+NOT_REQUESTED = "x-not-requested"
+
+
 def schema_fields(stream_name: str) -> list[str]:
     """The Graph `fields` a stream requests: its schema's top-level properties, in schema order."""
-    return list(load_schema(stream_name)["properties"])
+    properties = load_schema(stream_name)["properties"]
+    return [name for name, prop in properties.items() if NOT_REQUESTED not in prop]
 
 
 def shape_streams(manifest: dict[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:

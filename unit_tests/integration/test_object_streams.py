@@ -46,6 +46,16 @@ class AccountEdgeStreamCases:
             assert [r.record.data["id"] for r in output.records] == ["1", "2"]
             assert not output.errors
 
+    def test_every_record_carries_its_ad_account_id_where_meta_sends_none(self) -> None:
+        """Meta's AdVideo has no account_id; any record without one gets its partition's, so accounts join."""
+        with HttpMocker() as http_mocker:
+            http_mocker.get(self.request("111"), graph_page([self.record("a1")]))
+            http_mocker.get(self.request("222"), graph_page([self.record("b1", account_id="222")]))
+
+            output = read_stream(self.stream, ConfigBuilder().with_account_ids("111", "222").build())
+
+        assert sorted((r.record.data["id"], r.record.data["account_id"]) for r in output.records) == [("a1", "111"), ("b1", "222")]
+
     def test_read_follows_after_cursor_across_three_pages_including_an_empty_one(self) -> None:
         with HttpMocker() as http_mocker:
             http_mocker.get(self.request(), graph_page([self.record("1")], after="c1"))
