@@ -152,7 +152,7 @@ INSIGHTS_REQUIRED_METRICS = {
     "cost_per_conversion", "purchase_roas", "video_play_actions", "video_p25_watched_actions",
     "video_p50_watched_actions", "video_p75_watched_actions", "video_p100_watched_actions",
 }
-ATTRIBUTION_KEYS = ("1d_click", "7d_click", "28d_click", "1d_view")
+ATTRIBUTION_KEYS = ("1d_click", "7d_click", "28d_click", "1d_view", "1d_ev", "dda", "default")
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -80,6 +80,8 @@ class InsightsQuery:
     status_filters: tuple = ()
     # Meta's default below account level: no effective_status filter, no rows for ARCHIVED or DELETED objects.
     hide_retired: bool = False
+    # action_attribution_windows: each action item then carries one key per window, a string like `value`.
+    attribution_windows: tuple = ()
 
     @property
     def days(self) -> int:
@@ -118,7 +120,8 @@ def parse_query(params: dict, ds, account_id: str) -> InsightsQuery:
     status_filters = _status_filters(params.get("filtering"))
     return InsightsQuery(account_id, level, since, until, _time_increment(params.get("time_increment")),
                          breakdowns, fields, today, status_filters,
-                         hide_retired=level != "account" and not status_filters)
+                         hide_retired=level != "account" and not status_filters,
+                         attribution_windows=tuple(list_param(params.get("action_attribution_windows"))))
 
 
 def _status_filters(raw) -> tuple:
@@ -277,7 +280,8 @@ def iter_rows(ds, query: InsightsQuery, start=(0, 0, 0)):
             for combo_index in range(combo_start, len(parts)):
                 breakdown_values, metrics = parts[combo_index]
                 yield ((period_index, object_index, combo_index),
-                       build_row(computed_fields, lineage, dates, breakdown_values, metrics))
+                       build_row(computed_fields, lineage, dates, breakdown_values, metrics,
+                                 query.attribution_windows))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -505,19 +509,26 @@ ROW_FIELDS = {
 GENERATED_FIELDS = tuple(ROW_FIELDS)
 
 
+def _with_windows(value, attribution_windows):
+    """Action items split by the requested attribution windows, each count a string like `value`."""
+    if not attribution_windows or not isinstance(value, list):
+        return value
+    return [{**item, **{window: item["value"] for window in attribution_windows}} for item in value]
+
+
 def optimization_goal(objective: str) -> str:
     return {"OUTCOME_SALES": "OFFSITE_CONVERSIONS", "OUTCOME_TRAFFIC": "LANDING_PAGE_VIEWS",
             "OUTCOME_LEADS": "LEAD_GENERATION", "OUTCOME_AWARENESS": "REACH",
             "OUTCOME_ENGAGEMENT": "POST_ENGAGEMENT", "OUTCOME_APP_PROMOTION": "APP_INSTALLS"}[objective]
 
 
-def build_row(computed_fields, lineage, dates, breakdown_values, metrics) -> dict:
+def build_row(computed_fields, lineage, dates, breakdown_values, metrics, attribution_windows=()) -> dict:
     """Requested fields that have a value, then date_start/date_stop, then breakdown values."""
     row = {}
     for field, compute in computed_fields:
         value = compute(lineage, metrics)
         if value is not None:
-            row[field] = value
+            row[field] = _with_windows(value, attribution_windows)
     row.update(dates)
     row.update(breakdown_values)
     return row

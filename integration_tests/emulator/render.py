@@ -41,6 +41,14 @@ def _minor_units(low, high, *parts) -> str:
     return str(between(low, high, *parts) * 100)
 
 
+def _budgets(node, **budgets) -> dict:
+    """Budget fields as Meta sends them: its reference says numeric strings, but recorded answers
+    carry JSON numbers too, so a third of the objects here send numbers."""
+    if chance(33, node.id, "numeric-budgets"):
+        return {name: int(value) for name, value in budgets.items()}
+    return budgets
+
+
 def _issues(node, level):
     if node.effective_status != "WITH_ISSUES":
         return None
@@ -139,10 +147,10 @@ def render_campaign(ds, node):
     }
     if props["budget_on_campaign"]:
         values.update(bid_strategy=pick(("LOWEST_COST_WITHOUT_CAP", "COST_CAP"), node.id, "bid"),
-                      daily_budget=_minor_units(20, 2000, node.id, "budget"),
-                      budget_remaining=_minor_units(0, 20, node.id, "remaining"))
+                      **_budgets(node, daily_budget=_minor_units(20, 2000, node.id, "budget"),
+                                 budget_remaining=_minor_units(0, 20, node.id, "remaining")))
     else:
-        values.update(budget_remaining="0", is_adset_budget_sharing_enabled=False)
+        values.update(**_budgets(node, budget_remaining="0"), is_adset_budget_sharing_enabled=False)
     return _without_none(values)
 
 
@@ -195,12 +203,12 @@ def render_adset(ds, node):
     if not campaign.props["budget_on_campaign"]:
         values.update(bid_strategy=pick(("LOWEST_COST_WITHOUT_CAP", "COST_CAP", "LOWEST_COST_WITH_BID_CAP"),
                                         node.id, "bid"),
-                      daily_budget=_minor_units(10, 500, node.id, "budget"),
-                      budget_remaining=_minor_units(0, 10, node.id, "remaining"))
+                      **_budgets(node, daily_budget=_minor_units(10, 500, node.id, "budget"),
+                                 budget_remaining=_minor_units(0, 10, node.id, "remaining")))
         if values["bid_strategy"] != "LOWEST_COST_WITHOUT_CAP":
             values["bid_amount"] = between(50, 2000, node.id, "bid_amount")
     else:
-        values["budget_remaining"] = "0"
+        values.update(_budgets(node, budget_remaining="0"))
     return _without_none(values)
 
 
