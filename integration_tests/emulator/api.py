@@ -5,6 +5,7 @@ permission, the account's call budget, then the endpoint itself.
 """
 
 import base64
+import collections
 import dataclasses
 import hashlib
 import itertools
@@ -68,6 +69,7 @@ class ApiRequest:
     insights: bool = False         # counts as ads_insights (else ads_management)
     admission: Admission | None = None
     throttled: bool = False
+    response_headers: dict = dataclasses.field(default_factory=dict)   # endpoint-specific headers
 
 
 @dataclasses.dataclass
@@ -89,6 +91,7 @@ class GraphApi:
         self.budgets = budgets
         self.runs = runs
         self._trace_ids = itertools.count()
+        self._reach_runs = collections.Counter()   # (account, day) -> report runs that asked for old reach
 
     # ---------------------------------------------------------------- entry point
     def handle(self, req: ApiRequest) -> ApiResponse:
@@ -106,6 +109,7 @@ class GraphApi:
                 return self._with_usage(req, self._fault_response(req, fault))
             truncate = fault is not None
             response = self._json(200, self._route(req))
+            response.headers.update(req.response_headers)
             if self.faults.take(req.method, req.path, HEADER_KINDS) is not None:
                 response.headers["X-Ad-Api-Version-Warning"] = VERSION_UPGRADE_WARNING
         except GraphError as error:
@@ -248,13 +252,27 @@ class GraphApi:
         query = insights.parse_query(req.params, self.ds, account.id)
         if req.method == "POST":
             fault = self.faults.take(req.method, req.path, JOB_KINDS)
-            run = self.runs.create(account.id, account.props["numeric_id"], query, fault)
+            run = self.runs.create(account.id, account.props["numeric_id"], self._reach_limited(req, query), fault)
             return {"report_run_id": run.id}
         self._require_get(req, account.id)
         ceiling = self.emulator.max_insights_days_with_breakdowns
         if query.breakdowns and ceiling is not None and query.days > ceiling:
             raise errors.too_much_data()
-        return self._insights_page(req, query)
+        if set(query.breakdowns) & insights.OPT_IN_BREAKDOWNS and account.id not in self.ds.breakdown_opt_in_accounts:
+            return {"data": []}   # no error, no rows: the account has not opted in
+        return self._insights_page(req, dataclasses.replace(query, omit_reach=query.reach_is_old))
+
+    def _reach_limited(self, req, query):
+        """A report run keeps old reach for the first 10 such runs of the account and day, then omits it."""
+        if not query.reach_is_old:
+            return query
+        key = (query.account_id, query.today)
+        self._reach_runs[key] += 1
+        used = self._reach_runs[key]
+        # The header's exact format is not documented; a percent of the day's 10 runs, like Meta's other usage headers.
+        req.response_headers["x-Fb-Ads-Insights-Reach-Throttle"] = json.dumps(
+            {"acc_id_util_pct": min(100, 100 * used // insights.REACH_RUNS_PER_DAY)})
+        return dataclasses.replace(query, omit_reach=used > insights.REACH_RUNS_PER_DAY)
 
     def _insights_page(self, req, query):
         return self._page(req, lambda start: insights.iter_rows(self.ds, query, start), 3, lambda row: row)

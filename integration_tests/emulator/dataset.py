@@ -84,6 +84,8 @@ class Dataset:
         self.no_permission_accounts = set()   # every call for these answers 403 code 200
         # AdAccount fields that need permissions beyond ads_read: requesting one answers code 200.
         self.gated_account_fields = {"funding_source_details", "is_prepay_account", "owner"}
+        # Accounts opted in to impression_device, frequency_value and hourly audience-time breakdowns.
+        self.breakdown_opt_in_accounts = set()
         self._nodes = {}                      # (account id, kind) -> [Node]
         self._ads_under = {}                  # account/campaign/adset/ad id -> [ad Node]
         self._counters = {}

@@ -28,6 +28,14 @@ LEVEL_ID_FIELDS = {"account": "account_id", "campaign": "campaign_id", "adset": 
 DEFAULT_FIELDS = ("impressions", "spend")
 DELIVERY_DAY_PCT = 85        # share of eligible days on which an ad delivers
 MAX_MONTHS_BACK = 37         # older start dates answer code 3018
+# Since 2025-06-10 a sync request with breakdowns whose start is more than 13 months back gets no reach,
+# frequency or cpp (no error); async report runs keep them for 10 such runs per account and day
+# (developers.facebook.com/docs/marketing-api/insights/best-practices).
+REACH_MONTHS_BACK = 13
+REACH_FIELDS = frozenset({"reach", "frequency", "cpp"})
+REACH_RUNS_PER_DAY = 10
+# Since 2026-08-03 these breakdowns need an opt-in (accounts without sales support): without it, no rows.
+OPT_IN_BREAKDOWNS = frozenset({"impression_device", "frequency_value", "hourly_stats_aggregated_by_audience_time_zone"})
 
 # One day of one ad: 16 counters (money in minor units), in this order.
 METRICS = ("impressions", "reach", "clicks", "unique_clicks", "inline_link_clicks", "unique_inline_link_clicks",
@@ -47,6 +55,9 @@ BREAKDOWN_PROFILES = {
                           ("android_tablet", 4), ("other", 4)),
     "platform_position": (("feed", 45), ("instagram_stories", 15), ("instagram_reels", 13), ("facebook_reels", 12),
                           ("video_feeds", 5), ("marketplace", 5), ("right_hand_column", 3), ("search", 2)),
+    "frequency_value": (("1", 55), ("2", 22), ("3", 10), ("4", 6), ("5", 4), ("6-10", 3)),
+    "hourly_stats_aggregated_by_audience_time_zone": tuple(
+        (f"{hour:02d}:00:00 - {hour:02d}:59:59", 2 + (hour * 7) % 5) for hour in range(24)),
     "country": None,
 }
 COUNTRY_WEIGHTS = (60, 25, 10, 5, 3, 2)
@@ -82,6 +93,12 @@ class InsightsQuery:
     hide_retired: bool = False
     # action_attribution_windows: each action item then carries one key per window, a string like `value`.
     attribution_windows: tuple = ()
+    omit_reach: bool = False   # rows leave out REACH_FIELDS (see REACH_MONTHS_BACK)
+
+    @property
+    def reach_is_old(self) -> bool:
+        """Breakdowns and a start more than 13 months back: Meta's condition for leaving out reach."""
+        return bool(self.breakdowns) and self.since < months_before(self.today, REACH_MONTHS_BACK)
 
     @property
     def days(self) -> int:
@@ -262,7 +279,8 @@ def iter_rows(ds, query: InsightsQuery, start=(0, 0, 0)):
     """Yield ((period, object, combination) position, row) from `start` on, in a fixed order."""
     objects = level_objects(ds, query.account_id, query.level)
     windows = periods(query)
-    computed_fields = [(field, ROW_FIELDS[field]) for field in query.fields if field in ROW_FIELDS]
+    computed_fields = [(field, ROW_FIELDS[field]) for field in query.fields
+                       if field in ROW_FIELDS and not (query.omit_reach and field in REACH_FIELDS)]
     first_period, first_object, first_combo = start
     for period_index in range(first_period, len(windows)):
         since, until = windows[period_index]

@@ -477,3 +477,48 @@ def test_cli_prints_the_url_and_serves_until_sigterm():
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=5) == 0
+
+
+@pytest.fixture(scope="module")
+def old_world():
+    """One account whose ads delivered more than 13 months ago."""
+    ds = Dataset.generate(accounts=1, campaigns_per_account=4, seed=3, history_days=900)
+    with GraphEmulator(ds, token=TOKEN) as emulator:
+        yield ds, emulator
+
+
+def test_breakdowns_with_a_start_over_13_months_back_leave_out_reach_without_an_error(http, old_world):
+    ds, emu = old_world
+    account = ds.accounts[0]
+    since = ds.today(account).replace(year=ds.today(account).year - 1) - dt.timedelta(days=40)
+    old = json.dumps({"since": since.isoformat(), "until": (since + dt.timedelta(days=9)).isoformat()})
+    fields = "spend,reach,frequency,cpp"
+    split, _ = walk(http, emu, f"/{account}/insights", fields=fields, breakdowns="age", time_range=old, time_increment=1)
+    plain, _ = walk(http, emu, f"/{account}/insights", fields=fields, time_range=old, time_increment=1)
+    assert split and plain
+    assert not any({"reach", "frequency", "cpp"} & set(row) for row in split)
+    assert all("reach" in row for row in plain)
+    params = {"fields": fields, "breakdowns": "age", "time_range": old, "time_increment": "1"}
+    runs = [http.post(f"{emu.base_url}/v25.0/{account}/insights", data=params) for _ in range(11)]
+    assert "x-Fb-Ads-Insights-Reach-Throttle" in runs[0].headers
+    rows_of_run = []
+    for run in (runs[0], runs[10]):
+        run_id = run.json()["report_run_id"]
+        for _ in range(3):
+            get(http, emu, f"/{run_id}")
+        rows_of_run.append(walk(http, emu, f"/{run_id}/insights")[0])
+    assert all("reach" in row for row in rows_of_run[0]) and rows_of_run[0]
+    assert not any("reach" in row for row in rows_of_run[1])  # the 11th run of the day
+
+
+@pytest.mark.parametrize("breakdown", ["impression_device", "frequency_value", "hourly_stats_aggregated_by_audience_time_zone"])
+def test_opt_in_breakdowns_answer_no_rows_until_the_account_opts_in(http, emu, ds, breakdown):
+    account = ds.accounts[0]
+    params = {"fields": "spend", "breakdowns": breakdown, "date_preset": "last_7d", "limit": 500}
+    assert get(http, emu, f"/{account}/insights", **params).json() == {"data": []}
+    ds.breakdown_opt_in_accounts.add(account)
+    try:
+        rows, _ = walk(http, emu, f"/{account}/insights", **params)
+    finally:
+        ds.breakdown_opt_in_accounts.clear()
+    assert rows and all(breakdown in row for row in rows)
