@@ -148,6 +148,40 @@ class TestInsightsOfDeletedAndArchivedObjects:
         assert {key: round(spend, 2) for key, spend in ad_spend.items()} == account_spend
 
 
+class TestSilentNulls:
+    """Meta answers some settings with missing data and no error: the emulator does too, the connector warns."""
+
+    @pytest.fixture
+    def dataset(self) -> Dataset:
+        return Dataset.generate(accounts=1, campaigns_per_account=4, seed=3, history_days=900)
+
+    def test_old_breakdowns_lose_reach_and_opt_in_breakdowns_lose_rows_and_read_says_so(
+        self, connector: Connector, dataset: Dataset
+    ) -> None:
+        start = dataset.today() - timedelta(days=430)
+        config = connector.config(
+            start_date=start.isoformat(), end_date=(start + timedelta(days=9)).isoformat(), insights_window_days=10,
+            insights_breakdowns=["age"], **FAST,
+        )
+
+        old = connector.read(config, ["account_insights"])
+        opt_in = connector.read(
+            connector.config(insights_breakdowns=["impression_device"], **FAST), ["account_insights"]
+        )
+
+        assert old.returncode == 0 and not old.errors, old.stderr[-3000:]
+        rows = old.records("account_insights")
+        assert rows and not any(row.get("reach") or row.get("frequency") or row.get("cpp") for row in rows)
+        assert all(row.get("impressions") for row in rows)
+        assert any("reach, frequency, cpp" in w for w in warnings_of(old))
+        assert opt_in.returncode == 0 and not opt_in.errors and not opt_in.records("account_insights")
+        assert any("impression_device" in w and "opted in" in w for w in warnings_of(opt_in))
+
+
+def warnings_of(run: Any) -> list[str]:
+    return [m["log"]["message"] for m in run.of_type("LOG") if m["log"]["level"] == "WARN"]
+
+
 class TestSyncInsights:
     def test_a_breakdown_over_30_days_that_meta_refuses_beyond_7_days_completes_with_every_row(
         self, connector: Connector, dataset: Dataset, emulator: GraphEmulator

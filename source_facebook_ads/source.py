@@ -7,6 +7,7 @@
 3. `check` verifies every ad account, not only the first partition that CheckStream would read,
    and has Meta validate the configured insights reports (breakdowns, fields) with one-day reads.
 4. `read` logs a line per stream when it finishes: records per ad account and elapsed time.
+5. `check` and `read` warn about insights settings Meta answers with nulls or no rows (silent_nulls.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,18 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, List, Mapping, Optional
 
-from airbyte_cdk.models import AirbyteCatalog, AirbyteConnectionStatus, AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog, FailureType, Status
+from airbyte_cdk.models import (
+    AirbyteCatalog,
+    AirbyteConnectionStatus,
+    AirbyteLogMessage,
+    AirbyteMessage,
+    AirbyteStateMessage,
+    ConfiguredAirbyteCatalog,
+    FailureType,
+    Level,
+    Status,
+    Type,
+)
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 from airbyte_cdk.sources.types import Record
 from airbyte_cdk.utils.yaml_loader import safe_load_yaml
@@ -31,6 +43,7 @@ from source_facebook_ads.components.aimd_pacer import AimdPacer
 from source_facebook_ads.config import normalize_config
 from source_facebook_ads.insights_progress import InsightsProgress, account_cursors, insights_plans, state_dict
 from source_facebook_ads.progress import SyncProgress
+from source_facebook_ads.silent_nulls import silent_null_warnings
 from source_facebook_ads.stream_shaping import CUSTOM_INSIGHTS_PREFIX, shape_streams
 
 
@@ -122,6 +135,8 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         if configured is not None:
             yield from configured.read(logger, configured._config, catalog, state)
             return
+        for warning in self._silent_null_warnings():
+            yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.WARN, message=warning))
         progress = SyncProgress(insights=self._insights_progress(state))
         try:
             yield from progress.watch(super().read(logger, config, catalog, state))
@@ -150,6 +165,11 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
             return configured.discover(logger, configured._config)
         return super().discover(logger, config)
 
+    def _silent_null_warnings(self) -> list[str]:
+        if not self._shaping_config:
+            return []
+        return silent_null_warnings(self._shaping_config, self._today())
+
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         configured = self._built_for(config)
         if configured is not None:
@@ -157,6 +177,8 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         version_warning = expiry_warning(str(self._config.get("api_version", "")), self._today())
         if version_warning:
             logger.warning(version_warning)
+        for warning in self._silent_null_warnings():
+            logger.warning(warning)
         status = super().check(logger, config)
         if status.status != Status.SUCCEEDED:
             return status
