@@ -230,12 +230,19 @@ class GraphApi:
     def _page(self, req, rows_from, cursor_size, to_json):
         limit = page_limit(req.params)
         start = decode_cursor(req.params.get("after"), cursor_size)
-        if self.faults.take(req.method, req.path, PAGE_KINDS) is not None:
+        fault = self.faults.take(req.method, req.path, PAGE_KINDS)
+        if fault is not None and fault.kind != "repeated_cursor":
             # Meta sometimes sends an empty page that still links to the next one.
-            cursor = encode_cursor(start)
-            return {"data": [], "paging": {"cursors": {"before": cursor, "after": cursor},
+            cursor = encode_cursor(start if fault.kind == "empty_page_with_next" else following(start))
+            return {"data": [], "paging": {"cursors": {"before": encode_cursor(start), "after": cursor},
                                            "next": self._next_url(req, cursor)}}
         rows, next_position = take_page(rows_from, start, limit)
+        if fault is not None and rows:
+            # A broken listing: the page ends where it started, so `after` never moves on.
+            after = req.params.get("after") or encode_cursor(start)
+            return {"data": [to_json(item) for _, item in rows],
+                    "paging": {"cursors": {"before": encode_cursor(rows[0][0]), "after": after},
+                               "next": self._next_url(req, after)}}
         if not rows:
             return {"data": []}
         after = encode_cursor(next_position or following(rows[-1][0]))

@@ -13,7 +13,10 @@ ANSWER_KINDS = frozenset({
     "malformed_200",
 })
 DELAY_KINDS = frozenset({"slow"})                   # wait, then answer normally
-PAGE_KINDS = frozenset({"empty_page_with_next"})    # only consumed by list responses
+# Only consumed by list responses: an empty page that still links to the next one (once, as Meta
+# does after filtering); every page answering the cursor it was asked with; empty pages with a
+# fresh `next` cursor each time (a server that never ends a listing).
+PAGE_KINDS = frozenset({"empty_page_with_next", "repeated_cursor", "endless_empty_pages"})
 HEADER_KINDS = frozenset({"version_upgrade_warning"})  # a normal answer with one more header
 JOB_KINDS = frozenset({"job_failed", "job_skipped"})  # only consumed by POST .../insights
 FAULT_KINDS = ANSWER_KINDS | DELAY_KINDS | PAGE_KINDS | JOB_KINDS | HEADER_KINDS

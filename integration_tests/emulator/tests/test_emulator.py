@@ -325,6 +325,28 @@ def test_empty_page_with_next_still_reaches_every_row(http, emu, ds):
     assert sum(1 for entry in emu.requests if entry.path.endswith("/ads")) == pages
 
 
+def test_repeated_cursor_answers_every_page_with_the_cursor_it_was_asked_with(http, emu, ds):
+    account = ds.accounts[0]
+    emu.inject(Fault("repeated_cursor", path_pattern=r"/ads$", times=None))
+    first = get(http, emu, f"/{account}/ads", fields="id", limit=5).json()
+    second = http.get(first["paging"]["next"]).json()
+    assert first["data"] and second["data"] == first["data"]
+    assert second["paging"]["cursors"]["after"] == first["paging"]["cursors"]["after"]
+    assert "next" in second["paging"]
+
+
+def test_endless_empty_pages_link_to_a_fresh_cursor_each_time(http, emu, ds):
+    account = ds.accounts[0]
+    emu.inject(Fault("endless_empty_pages", path_pattern=r"/ads$", times=None))
+    cursors, url = [], f"{emu.base_url}/v25.0/{account}/ads?fields=id&limit=5"
+    for _ in range(5):
+        body = http.get(url).json()
+        assert body["data"] == [] and "next" in body["paging"]
+        cursors.append(body["paging"]["cursors"]["after"])
+        url = body["paging"]["next"]
+    assert len(set(cursors)) == 5
+
+
 # ---------------------------------------------------------------- budget and usage headers
 def test_budget_throttles_with_buc_error_and_recovers(http, emu, ds):
     account = ds.accounts[0]

@@ -1,0 +1,49 @@
+"""Reads that would never end on their own: the installed command against a misbehaving emulator."""
+
+from __future__ import annotations
+
+import re
+
+from integration_tests.conftest import Connector
+from integration_tests.emulator import Dataset, Fault
+
+
+def ads_requests(connector: Connector, account: str) -> int:
+    return sum(1 for request in connector.emulator.requests if request.path.endswith(f"/{account}/ads"))
+
+
+class TestLoopingCursors:
+    def test_a_cursor_that_never_moves_stops_the_stream_naming_stream_account_and_cursor(
+        self, connector: Connector, dataset: Dataset
+    ) -> None:
+        account = dataset.accounts[0]
+        fault = connector.emulator.inject(Fault("repeated_cursor", path_pattern=rf"/{account}/ads$", times=30))
+        config = connector.config(page_size=5, include_deleted=True, requests_per_second=20)
+        catalog = connector.catalog(config, ["ads"])
+        connector.emulator.reset_log()
+
+        result = connector.run("read", config, catalog)
+
+        assert fault.fired >= 1
+        assert ads_requests(connector, account) == 2  # the first page, then the one that repeats it
+        messages = [error["message"] for error in result.errors]
+        cursor_stop = [m for m in messages if "already followed" in m]
+        assert cursor_stop, messages
+        assert f"ads for ad account {account}" in cursor_stop[0]
+        assert re.search(r"after cursor '[A-Za-z0-9_-]+'", cursor_stop[0])
+        # The other account is read whole.
+        other = [r["id"] for r in result.records("ads") if r["account_id"] == dataset.accounts[1].removeprefix("act_")]
+        assert set(other) == dataset.expected_ids("ads", account_id=dataset.accounts[1], include_deleted=True)
+
+    def test_endless_empty_pages_stop_the_stream_after_ten_in_a_row(self, connector: Connector, dataset: Dataset) -> None:
+        account = dataset.accounts[0]
+        connector.emulator.inject(Fault("endless_empty_pages", path_pattern=rf"/{account}/ads$", times=30))
+        config = connector.config(page_size=5, include_deleted=True, requests_per_second=20)
+        catalog = connector.catalog(config, ["ads"])
+        connector.emulator.reset_log()
+
+        result = connector.run("read", config, catalog)
+
+        assert ads_requests(connector, account) == 11
+        messages = [error["message"] for error in result.errors]
+        assert any(f"ads for ad account {account}" in m and "11 empty pages in a row" in m for m in messages), messages
