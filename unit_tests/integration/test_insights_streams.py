@@ -137,6 +137,24 @@ class TestAccountInsightsStream(InsightsStreamCases, TestCase):
         # State moves to the newest day read; an account without rows keeps its state (never ahead of the data).
         assert cursors == {"111": "2026-11-13", "222": "2026-11-03"}
 
+    def test_state_is_written_after_every_closed_window_so_a_kill_loses_no_finished_window(self) -> None:
+        days = [f"2026-11-{day:02d}" for day in range(1, 15, 2)]  # seven 2-day windows
+        with HttpMocker() as http_mocker:
+            for since in days:
+                until = (date.fromisoformat(since) + timedelta(days=1)).isoformat()
+                http_mocker.get(self.request(since, until), graph_page([self.row("111", since)]))
+
+            output = read_stream(self.stream, insights_config().with_values(insights_window_days=2).build(), SyncMode.incremental)
+
+        cursors = [
+            {entry["partition"]["account_id"]: entry["cursor"]["date_start"] for entry in message.state.stream.stream_state.__dict__["states"]}
+            for message in output.state_messages
+        ]
+        # One state per closed window (the CDK alone writes one per 600 s), plus the final one.
+        assert len(cursors) == len(days) + 1
+        assert [c["111"] for c in cursors] == sorted(c["111"] for c in cursors)
+        assert cursors[-1] == {"111": days[-1]}
+
     def test_breakdowns_are_requested_and_become_part_of_the_primary_key(self) -> None:
         config = insights_config().with_values(insights_breakdowns=["age", "gender"], insights_window_days=14).build()
         with HttpMocker() as http_mocker:
