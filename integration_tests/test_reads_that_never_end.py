@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from integration_tests.conftest import Connector
 from integration_tests.emulator import Dataset, Fault
@@ -47,3 +48,24 @@ class TestLoopingCursors:
         assert ads_requests(connector, account) == 11
         messages = [error["message"] for error in result.errors]
         assert any(f"ads for ad account {account}" in m and "11 empty pages in a row" in m for m in messages), messages
+
+
+class TestDribbledAnswer:
+    def test_a_body_dribbled_a_byte_at_a_time_is_cut_at_request_timeout_seconds_and_asked_again(
+        self, connector: Connector, dataset: Dataset
+    ) -> None:
+        # Every socket read succeeds within the timeout (a byte each 0.5 s); the ~2 kB page alone
+        # would take ~15 minutes.
+        fault = connector.emulator.inject(Fault("dribble", path_pattern=r"/campaigns$", seconds=0.5))
+        config = connector.config(page_size=5, include_deleted=True, requests_per_second=20, request_timeout_seconds=5)
+        catalog = connector.catalog(config, ["campaigns"])
+        connector.emulator.reset_log()
+
+        started = time.monotonic()
+        result = connector.run("read", config, catalog)
+        elapsed = time.monotonic() - started
+
+        assert fault.fired == 1
+        assert result.returncode == 0 and not result.errors, result.stdout[-2000:]
+        assert set(result.record_ids("campaigns")) == dataset.expected_ids("campaigns", include_deleted=True)
+        assert elapsed < 30, f"the read took {elapsed:.0f} s"

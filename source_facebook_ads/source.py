@@ -8,7 +8,8 @@
    and has Meta validate the configured insights reports (breakdowns, fields) with one-day reads.
 4. `read` logs a line per stream when it finishes: records per ad account and elapsed time.
 5. `check` and `read` warn about insights settings Meta answers with nulls or no rows (silent_nulls.py).
-6. Per-account state is written after every closed window (components/window_checkpoints.py).
+6. Two changes to what the CDK builds (component_factory.py): a whole answer is bounded by
+   request_timeout_seconds, and per-account state is written after every closed window.
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ from airbyte_cdk.sources.types import Record
 from airbyte_cdk.utils.yaml_loader import safe_load_yaml
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_facebook_ads import component_factory
 from source_facebook_ads import log_filters
 from source_facebook_ads.api_versions import expiry_warning
 from source_facebook_ads.components.aimd_pacer import AimdPacer
-from source_facebook_ads.components.window_checkpoints import checkpoint_after_every_window
 from source_facebook_ads.config import normalize_config
 from source_facebook_ads.insights_progress import InsightsProgress, account_cursors, insights_plans, state_dict
 from source_facebook_ads.progress import SyncProgress
@@ -97,7 +98,7 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         # own budget types, which cannot read Meta's usage headers). A private hook: pinned by
         # unit_tests/test_source_wiring.py.
         self._constructor._api_budget = AimdPacer.from_config(config or {})
-        checkpoint_after_every_window(self._constructor)
+        component_factory.adopt(self._constructor)
 
     @property
     def normalized_config(self) -> Mapping[str, Any]:

@@ -17,7 +17,7 @@ import time
 from . import errors, insights
 from .edge_filters import edge_predicate
 from .errors import GraphError
-from .faults import ANSWER_KINDS, DELAY_KINDS, HEADER_KINDS, JOB_KINDS, PAGE_KINDS
+from .faults import ANSWER_KINDS, DELAY_KINDS, DRIBBLE_KINDS, HEADER_KINDS, JOB_KINDS, PAGE_KINDS
 from .field_lists import NODE_TYPE_NAMES, known_fields, parse_fields
 from .paging import decode_cursor, encode_cursor, following, page_limit, page_url, take_page
 from .render import render
@@ -79,6 +79,7 @@ class ApiResponse:
     content_type: str = JSON_TYPE
     headers: dict = dataclasses.field(default_factory=dict)
     reset_connection: bool = False
+    dribble_seconds: float | None = None  # write the body one byte at a time, this far apart
 
 
 class GraphApi:
@@ -115,6 +116,9 @@ class GraphApi:
         except GraphError as error:
             response = self._error_response(error)
         response = self._with_usage(req, response)
+        dribble = self.faults.take(req.method, req.path, DRIBBLE_KINDS)
+        if dribble is not None:
+            response.dribble_seconds = dribble.seconds if dribble.seconds is not None else 3.0
         if truncate:
             response.body = response.body[: len(response.body) // 2]
         return response

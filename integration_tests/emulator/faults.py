@@ -13,13 +13,14 @@ ANSWER_KINDS = frozenset({
     "malformed_200",
 })
 DELAY_KINDS = frozenset({"slow"})                   # wait, then answer normally
+DRIBBLE_KINDS = frozenset({"dribble"})              # answer normally, one body byte every `seconds` (3 s)
 # Only consumed by list responses: an empty page that still links to the next one (once, as Meta
 # does after filtering); every page answering the cursor it was asked with; empty pages with a
 # fresh `next` cursor each time (a server that never ends a listing).
 PAGE_KINDS = frozenset({"empty_page_with_next", "repeated_cursor", "endless_empty_pages"})
 HEADER_KINDS = frozenset({"version_upgrade_warning"})  # a normal answer with one more header
 JOB_KINDS = frozenset({"job_failed", "job_skipped"})  # only consumed by POST .../insights
-FAULT_KINDS = ANSWER_KINDS | DELAY_KINDS | PAGE_KINDS | JOB_KINDS | HEADER_KINDS
+FAULT_KINDS = ANSWER_KINDS | DELAY_KINDS | DRIBBLE_KINDS | PAGE_KINDS | JOB_KINDS | HEADER_KINDS
 
 
 @dataclasses.dataclass
@@ -29,7 +30,7 @@ class Fault:
     It matches requests whose path (e.g. "/v25.0/act_1000000001/campaigns") contains a
     match of `path_pattern` (re.search) and, when given, whose method is `method`. The first
     `after` matching requests pass untouched, the next `times` ones (None: all) get the fault.
-    `seconds` is the delay of "slow", the regain time of "buc_80004" and the Retry-After of
+    `seconds` is the delay of "slow", the pause between the body bytes of "dribble" (3 s), the regain time of "buc_80004" and the Retry-After of
     "http_429" (each 1 s by default); `regain_minutes` sets the BUC regain time in minutes. `error_code` / `error_subcode`
     override the failure reported by "job_failed" (default -2 / 2490547). `body` is what
     "malformed_200" answers with status 200 (default: a page whose `data` is a string).

@@ -177,8 +177,23 @@ class _GraphRequestHandler(BaseHTTPRequestHandler):
         lines += [f"{name}: {value}" for name, value in response.headers.items()]
         if self.close_connection:
             lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if response.dribble_seconds is not None:
+            self._dribble(head, response.body, response.dribble_seconds)
+            return
         # One write per answer: no Nagle/delayed-ACK stalls between headers and body.
-        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + response.body)
+        self.wfile.write(head + response.body)
+
+    def _dribble(self, head, body, seconds):
+        """Headers at once, then the body a byte at a time: every socket read succeeds, the answer never ends."""
+        try:
+            self.wfile.write(head)
+            for index in range(len(body)):
+                time.sleep(seconds)
+                self.wfile.write(body[index:index + 1])
+                self.wfile.flush()
+        except OSError:  # the client gave up
+            self.close_connection = True
 
     def _reset(self):
         # SO_LINGER 0 makes close() send a TCP RST: the client sees "connection reset by peer".

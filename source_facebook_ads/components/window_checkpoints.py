@@ -13,10 +13,9 @@ window: small next to the window's records for the account counts this connector
 from __future__ import annotations
 
 import time
-from typing import Any, Optional
+from typing import Optional
 
 from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
-from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 
 
 class WindowCheckpointCursor(ConcurrentPerPartitionCursor):
@@ -24,18 +23,3 @@ class WindowCheckpointCursor(ConcurrentPerPartitionCursor):
 
     def _throttle_state_message(self) -> Optional[float]:
         return time.time()  # never "too soon"
-
-
-class WindowCheckpointFactory(ModelToComponentFactory):
-    """The CDK's component factory, building per-account cursors that checkpoint after every window."""
-
-    def create_concurrent_cursor_from_perpartition_cursor(self, *args: Any, **kwargs: Any) -> ConcurrentPerPartitionCursor:
-        cursor = super().create_concurrent_cursor_from_perpartition_cursor(*args, **kwargs)
-        # Same object and fields; only the emission throttle differs.
-        cursor.__class__ = WindowCheckpointCursor
-        return cursor
-
-
-def checkpoint_after_every_window(factory: ModelToComponentFactory) -> None:
-    """The declarative source builds its factory inside its own __init__ and takes none from outside."""
-    factory.__class__ = WindowCheckpointFactory

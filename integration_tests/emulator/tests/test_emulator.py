@@ -325,6 +325,17 @@ def test_empty_page_with_next_still_reaches_every_row(http, emu, ds):
     assert sum(1 for entry in emu.requests if entry.path.endswith("/ads")) == pages
 
 
+def test_dribble_sends_the_body_one_byte_at_a_time(http, emu, ds):
+    emu.inject(Fault("dribble", path_pattern=r"/me$", seconds=0.01))
+    started = time.monotonic()
+    response = http.get(f"{emu.base_url}/v25.0/me", stream=True)
+    assert time.monotonic() - started < 0.5  # the headers come at once
+    chunks = list(response.raw.stream(1))
+    assert len(chunks) == len(b"".join(chunks)) > 10
+    assert time.monotonic() - started >= 0.01 * len(chunks)
+    assert json.loads(b"".join(chunks))["id"] == ds.user.id
+
+
 def test_repeated_cursor_answers_every_page_with_the_cursor_it_was_asked_with(http, emu, ds):
     account = ds.accounts[0]
     emu.inject(Fault("repeated_cursor", path_pattern=r"/ads$", times=None))

@@ -1,0 +1,40 @@
+"""The CDK's component factory, with the two changes to what it builds that a manifest cannot ask for.
+
+- Every requester's session bounds a whole answer by `request_timeout_seconds`
+  (components/answer_deadline.py); the manifest's read timeout bounds each socket read only.
+- Per-account cursors write their state after every closed window (components/window_checkpoints.py).
+
+The declarative source builds its factory inside its own __init__ and takes none from outside, so
+the source gives the one it built this class (`adopt`): same object and settings, two methods added.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
+from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
+from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
+
+from source_facebook_ads.components.answer_deadline import AnswerDeadline
+from source_facebook_ads.components.window_checkpoints import WindowCheckpointCursor
+
+
+class ConnectorComponentFactory(ModelToComponentFactory):
+    def create_http_requester(self, *args: Any, **kwargs: Any) -> HttpRequester:
+        requester = super().create_http_requester(*args, **kwargs)
+        if requester.read_timeout_in_seconds:
+            # The CDK keeps the requester's session private; this is the one place that reaches it.
+            AnswerDeadline(requester.read_timeout_in_seconds).install(requester._http_client._session)
+        return requester
+
+    def create_concurrent_cursor_from_perpartition_cursor(self, *args: Any, **kwargs: Any) -> ConcurrentPerPartitionCursor:
+        cursor = super().create_concurrent_cursor_from_perpartition_cursor(*args, **kwargs)
+        cursor.__class__ = WindowCheckpointCursor  # same object and fields; only the emission throttle differs
+        return cursor
+
+
+def adopt(factory: ModelToComponentFactory) -> None:
+    factory.__class__ = ConnectorComponentFactory
+    # The factory dispatches on a table of bound methods made in its __init__: bind them again.
+    factory._init_mappings()
