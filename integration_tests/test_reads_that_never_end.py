@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from datetime import datetime, timedelta, timezone
 
-from integration_tests.conftest import Connector
-from integration_tests.emulator import Dataset, Fault
+from integration_tests.conftest import TOKEN, Connector
+from integration_tests.emulator import Dataset, Fault, GraphEmulator
 
 
 def ads_requests(connector: Connector, account: str) -> int:
@@ -69,3 +71,31 @@ class TestDribbledAnswer:
         assert result.returncode == 0 and not result.errors, result.stdout[-2000:]
         assert set(result.record_ids("campaigns")) == dataset.expected_ids("campaigns", include_deleted=True)
         assert elapsed < 30, f"the read took {elapsed:.0f} s"
+
+
+class TestDaysThatHaveNotBegun:
+    def test_insights_never_ask_for_a_day_after_today_in_the_account_time_zone(self, tmp_path) -> None:
+        # UTC-12: where a day begins last. The config's range ends three days after today (UTC).
+        dataset = Dataset.generate(seed=7, timezone_name="Etc/GMT+12")
+        utc_today = datetime.now(timezone.utc).date()
+        with GraphEmulator(dataset, token=TOKEN) as emulator:
+            connector = Connector(emulator, tmp_path)
+            config = connector.config(
+                start_date=(utc_today - timedelta(days=6)).isoformat(),
+                end_date=(utc_today + timedelta(days=3)).isoformat(),
+                insights_window_days=2,
+                requests_per_second=20,
+            )
+            catalog = connector.catalog(config, ["account_insights", "ad_insights"])
+            emulator.reset_log()
+
+            result = connector.run("read", config, catalog)
+
+        assert result.returncode == 0 and not result.errors, result.stdout[-2000:]
+        for account in dataset.accounts:
+            today = dataset.today(account)
+            untils = [json.loads(r.query["time_range"])["until"] for r in emulator.requests if r.path.endswith(f"/{account}/insights")]
+            assert untils and max(untils) == today.isoformat(), account
+            # The time zone is asked once per account, not once per stream.
+            assert sum(1 for r in emulator.requests if r.path.endswith(f"/{account}")) == 1
+        assert max(r["date_start"] for r in result.records("ad_insights")) <= max(dataset.today(a) for a in dataset.accounts).isoformat()

@@ -1,8 +1,9 @@
-"""The CDK's component factory, with the two changes to what it builds that a manifest cannot ask for.
+"""The CDK's component factory, with the changes to what it builds that a manifest cannot ask for.
 
 - Every requester's session bounds a whole answer by `request_timeout_seconds`
   (components/answer_deadline.py); the manifest's read timeout bounds each socket read only.
 - Per-account cursors write their state after every closed window (components/window_checkpoints.py).
+- Per-account insights cursors end each account's windows at its today (components/account_today.py).
 
 The declarative source builds its factory inside its own __init__ and takes none from outside, so
 the source gives the one it built this class (`adopt`): same object and settings, two methods added.
@@ -10,17 +11,24 @@ the source gives the one it built this class (`adopt`): same object and settings
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 
+from source_facebook_ads.components.account_today import AccountToday, TodayBoundedCursor
 from source_facebook_ads.components.answer_deadline import AnswerDeadline
 from source_facebook_ads.components.window_checkpoints import WindowCheckpointCursor
 
 
+# The insights cursors' field (config.py and the manifest's insights_cursor).
+INSIGHTS_CURSOR_FIELD = "date_start"
+
+
 class ConnectorComponentFactory(ModelToComponentFactory):
+    account_today: Optional[AccountToday] = None
+
     def create_http_requester(self, *args: Any, **kwargs: Any) -> HttpRequester:
         requester = super().create_http_requester(*args, **kwargs)
         if requester.read_timeout_in_seconds:
@@ -30,11 +38,17 @@ class ConnectorComponentFactory(ModelToComponentFactory):
 
     def create_concurrent_cursor_from_perpartition_cursor(self, *args: Any, **kwargs: Any) -> ConcurrentPerPartitionCursor:
         cursor = super().create_concurrent_cursor_from_perpartition_cursor(*args, **kwargs)
-        cursor.__class__ = WindowCheckpointCursor  # same object and fields; only the emission throttle differs
+        # Same object and fields; only the overridden methods differ.
+        if self.account_today is not None and cursor.cursor_field.cursor_field_key == INSIGHTS_CURSOR_FIELD:
+            cursor.__class__ = TodayBoundedCursor
+            cursor.bound_to_today(self.account_today)
+        else:
+            cursor.__class__ = WindowCheckpointCursor
         return cursor
 
 
-def adopt(factory: ModelToComponentFactory) -> None:
+def adopt(factory: ModelToComponentFactory, account_today: Optional[AccountToday]) -> None:
     factory.__class__ = ConnectorComponentFactory
+    factory.account_today = account_today
     # The factory dispatches on a table of bound methods made in its __init__: bind them again.
     factory._init_mappings()

@@ -8,8 +8,9 @@
    and has Meta validate the configured insights reports (breakdowns, fields) with one-day reads.
 4. `read` logs a line per stream when it finishes: records per ad account and elapsed time.
 5. `check` and `read` warn about insights settings Meta answers with nulls or no rows (silent_nulls.py).
-6. Two changes to what the CDK builds (component_factory.py): a whole answer is bounded by
-   request_timeout_seconds, and per-account state is written after every closed window.
+6. Changes to what the CDK builds (component_factory.py): a whole answer is bounded by
+   request_timeout_seconds, per-account state is written after every closed window, and each
+   account's insights windows end at its today (its time zone is read once per sync).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from airbyte_cdk.models import (
     Type,
 )
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
+from airbyte_cdk.sources.declarative.models.declarative_component_schema import HttpRequester as HttpRequesterModel
 from airbyte_cdk.sources.types import Record
 from airbyte_cdk.utils.yaml_loader import safe_load_yaml
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -42,6 +44,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_facebook_ads import component_factory
 from source_facebook_ads import log_filters
 from source_facebook_ads.api_versions import expiry_warning
+from source_facebook_ads.components.account_today import AccountToday
 from source_facebook_ads.components.aimd_pacer import AimdPacer
 from source_facebook_ads.config import normalize_config
 from source_facebook_ads.insights_progress import InsightsProgress, account_cursors, insights_plans, state_dict
@@ -98,7 +101,12 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         # own budget types, which cannot read Meta's usage headers). A private hook: pinned by
         # unit_tests/test_source_wiring.py.
         self._constructor._api_budget = AimdPacer.from_config(config or {})
-        component_factory.adopt(self._constructor)
+        component_factory.adopt(self._constructor, self._account_today(config) if config else None)
+
+    def _account_today(self, config: Mapping[str, Any]) -> AccountToday:
+        definition = self._source_config["definitions"]["account_time_zone_requester"]
+        requester = self._constructor.create_component(HttpRequesterModel, definition, config, name="account_time_zone")
+        return AccountToday(requester)
 
     @property
     def normalized_config(self) -> Mapping[str, Any]:
