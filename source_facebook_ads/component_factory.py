@@ -6,7 +6,7 @@
 - Per-account insights cursors end each account's windows at its today (components/account_today.py).
 
 The declarative source builds its factory inside its own __init__ and takes none from outside, so
-the source gives the one it built this class (`adopt`): same object and settings, two methods added.
+the source gives the one it built this class (`adopt`): same object and settings, two methods overridden.
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ from source_facebook_ads.components.answer_deadline import AnswerDeadline
 from source_facebook_ads.components.window_checkpoints import WindowCheckpointCursor
 
 
-# The insights cursors' field (config.py and the manifest's insights_cursor).
+# The cursor field of every insights stream (the manifest's insights_cursor).
 INSIGHTS_CURSOR_FIELD = "date_start"
 
 
 class ConnectorComponentFactory(ModelToComponentFactory):
+    # Set by the source once it has built the time zone requester (with this factory).
     account_today: Optional[AccountToday] = None
 
     def create_http_requester(self, *args: Any, **kwargs: Any) -> HttpRequester:
@@ -47,8 +48,7 @@ class ConnectorComponentFactory(ModelToComponentFactory):
         return cursor
 
 
-def adopt(factory: ModelToComponentFactory, account_today: Optional[AccountToday]) -> None:
+def adopt(factory: ModelToComponentFactory) -> None:
     factory.__class__ = ConnectorComponentFactory
-    factory.account_today = account_today
     # The factory dispatches on a table of bound methods made in its __init__: bind them again.
     factory._init_mappings()

@@ -101,7 +101,9 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         # own budget types, which cannot read Meta's usage headers). A private hook: pinned by
         # unit_tests/test_source_wiring.py.
         self._constructor._api_budget = AimdPacer.from_config(config or {})
-        component_factory.adopt(self._constructor, self._account_today(config) if config else None)
+        component_factory.adopt(self._constructor)
+        if config:  # built by the adopted factory, so its answers are bounded like every other
+            self._constructor.account_today = self._account_today(config)
 
     def _account_today(self, config: Mapping[str, Any]) -> AccountToday:
         definition = self._source_config["definitions"]["account_time_zone_requester"]

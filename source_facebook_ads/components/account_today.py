@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Callable, Iterable, Mapping, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import requests
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 from airbyte_cdk.sources.types import StreamSlice
@@ -57,8 +58,16 @@ class AccountToday:
             if account_id not in self._zones:
                 slice_ = StreamSlice(partition={"account_id": account_id}, cursor_slice={})
                 response = self._requester.send_request(stream_slice=slice_)
-                self._zones[account_id] = _zone_of(account_id, response.json() if response is not None else {})
+                self._zones[account_id] = _zone_of(account_id, _body(response))
             return self._zones[account_id]
+
+
+def _body(response: Optional[requests.Response]) -> Mapping[str, Any]:
+    try:
+        body = response.json() if response is not None else {}
+    except ValueError:
+        return {}
+    return body if isinstance(body, Mapping) else {}
 
 
 def _zone_of(account_id: str, account: Mapping[str, Any]) -> tzinfo:
