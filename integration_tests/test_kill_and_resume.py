@@ -48,6 +48,8 @@ def read_killed_after(connector: Connector, name: str, config: dict, catalog: di
             if seen == records:
                 process.send_signal(signal.SIGKILL)
                 break
+    # What it printed before it died, the platform reads too; a line the kill cut short it drops.
+    lines += [line for line in process.stdout.readlines() if line.endswith("\n")]
     process.wait(timeout=30)
     process.stdout.close()
     stdout = "".join(lines)
@@ -77,18 +79,17 @@ def insights_state(run: ConnectorRun) -> dict[str, date]:
     }
 
 
-def fully_read_prefix_end(dataset: Dataset, killed: ConnectorRun, account_id: str) -> date | None:
-    """The last day of the longest run of windows, from the first, whose every row the killed read printed."""
-    printed = {(r["ad_id"], r["date_start"]) for r in killed.records("ad_insights") if r["account_id"] == account_id}
-    expected = dataset.expected_ids("ad_insights", account_id=f"act_{account_id}")
-    days = sorted({day for _, day in expected})
-    end = None
-    for start in range(0, len(days), WINDOW_DAYS):
-        window = set(days[start:start + WINDOW_DAYS])
-        if not {key for key in expected if key[1] in window} <= printed:
-            break
-        end = date.fromisoformat(max(window))
-    return end
+def windows_read_whole(dataset: Dataset, killed: ConnectorRun) -> int:
+    """How many insights windows (of any account) the killed read printed every row of."""
+    printed = set(keys(killed, "ad_insights"))
+    count = 0
+    for account in dataset.accounts:
+        expected = dataset.expected_ids("ad_insights", account_id=account)
+        days = sorted({day for _, day in expected})
+        for start in range(0, len(days), WINDOW_DAYS):
+            window = set(days[start:start + WINDOW_DAYS])
+            count += {key for key in expected if key[1] in window} <= printed
+    return count
 
 
 class TestKillAndResume:
@@ -107,14 +108,13 @@ class TestKillAndResume:
         assert resumed.returncode == 0 and not resumed.errors, resumed.stdout[-2000:]
         for stream in STREAMS:
             assert set(keys(killed, stream)) | set(keys(resumed, stream)) == truth(dataset, stream), stream
-        # Checkpoints keep up: each account's state covers every window its rows show were read
-        # (less the one whose close may not have been printed yet).
+        # Checkpoints keep up: a state message for (nearly) every window read whole. The CDK alone
+        # prints one after the first window and then none for 600 s. Half leaves room for windows
+        # whose rows were printed but whose close had not come when the kill did.
+        whole = windows_read_whole(dataset, killed)
+        checkpoints = sum(1 for s in killed.states if s["stream"]["stream_descriptor"]["name"] == "ad_insights")
+        assert checkpoints >= whole // 2, f"{checkpoints} insights states for {whole} windows read whole"
         state = insights_state(killed)
-        first_day = min(date.fromisoformat(day) for _, day in truth(dataset, "ad_insights"))
-        for account_id in (account.removeprefix("act_") for account in dataset.accounts):
-            prefix_end = fully_read_prefix_end(dataset, killed, account_id)
-            if prefix_end is not None and prefix_end - timedelta(days=WINDOW_DAYS) >= first_day:
-                assert state.get(account_id, first_day) >= prefix_end - timedelta(days=WINDOW_DAYS), account_id
         # Read twice: only days from the lookback before each account's state.
         accounts_of_ads = {r["ad_id"]: r["account_id"] for r in killed.records("ad_insights")}
         twice = set(keys(killed, "ad_insights")) & set(keys(resumed, "ad_insights"))
