@@ -15,11 +15,13 @@ from typing import Any, Iterator, List, Optional
 import orjson
 from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
 from airbyte_cdk.models import (
+    AirbyteConnectionStatus,
     AirbyteErrorTraceMessage,
     AirbyteMessage,
     AirbyteMessageSerializer,
     AirbyteTraceMessage,
     FailureType,
+    Status,
     TraceType,
     Type,
 )
@@ -37,18 +39,19 @@ def _build_source(args: List[str]) -> SourceFacebookAds:
     config_path = AirbyteEntrypoint.extract_config(args)
     catalog_path = AirbyteEntrypoint.extract_catalog(args)
     state_path = AirbyteEntrypoint.extract_state(args)
-    try:
-        config = SourceFacebookAds.read_config(config_path) if config_path else None
-    except Exception:
-        raise AirbyteTracedException(
-            message=f"The config file '{config_path}' is not valid JSON: fix the file and run again.",
-            failure_type=FailureType.config_error,
-        ) from None
+    config = SourceFacebookAds.read_config(config_path) if config_path else None
     return SourceFacebookAds(
         catalog=SourceFacebookAds.read_catalog(catalog_path) if catalog_path else None,
         config=config,
         state=SourceFacebookAds.read_state(state_path) if state_path else None,
     )
+
+
+def _answer_refused_check(error: AirbyteTracedException) -> None:
+    """`check` answers a refused config as the CDK answers a schema error: a failed status, exit 0."""
+    status = AirbyteConnectionStatus(status=Status.FAILED, message=error.message)
+    message = AirbyteMessage(type=Type.CONNECTION_STATUS, connectionStatus=status)
+    print(orjson.dumps(AirbyteMessageSerializer.dump(message)).decode(), flush=True)
 
 
 def _print_trace(error: Exception) -> None:
@@ -83,6 +86,10 @@ def run() -> None:
             try:
                 source = _build_source(args)
             except Exception as error:
+                refused = isinstance(error, AirbyteTracedException) and error.failure_type == FailureType.config_error
+                if refused and AirbyteEntrypoint.parse_args(args).command == "check":
+                    _answer_refused_check(error)
+                    return
                 _print_trace(error)
                 sys.exit(1)
             try:

@@ -37,6 +37,7 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 from airbyte_cdk.sources.declarative.models.declarative_component_schema import HttpRequester as HttpRequesterModel
+from airbyte_cdk.sources.message import InMemoryMessageRepository
 from airbyte_cdk.sources.types import Record
 from airbyte_cdk.utils.yaml_loader import safe_load_yaml
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -46,7 +47,7 @@ from source_facebook_ads import log_filters
 from source_facebook_ads.api_versions import expiry_warning
 from source_facebook_ads.components.account_today import AccountToday
 from source_facebook_ads.components.aimd_pacer import AimdPacer
-from source_facebook_ads.config import normalize_config
+from source_facebook_ads.config import FacebookAdsConfig, normalize_config
 from source_facebook_ads.insights_progress import InsightsProgress, account_cursors, insights_plans, state_dict
 from source_facebook_ads.progress import SyncProgress
 from source_facebook_ads.silent_nulls import silent_null_warnings
@@ -86,8 +87,9 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         today: Callable[[], date] = lambda: datetime.now(timezone.utc).date(),
     ) -> None:
         self._today = today
+        warnings: list[str] = []
         if config:
-            config = normalize_config(config, self.spec_schema())
+            config, warnings = normalize_config(config, today=today())
         self._shaping_config: Mapping[str, Any] = config or {}
         # The shaped manifest goes in through the CDK's public `source_config` argument.
         super().__init__(
@@ -96,6 +98,11 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
             state=state or [],
             source_config=shaped_manifest(config),
         )
+        self._config_warnings = InMemoryMessageRepository()
+        for warning in warnings:
+            self._config_warnings.emit_message(
+                AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.WARN, message=warning))
+            )
         # One pacer per sync, shared by every requester the factory builds (it passes its
         # `_api_budget` to each HttpRequester; the manifest's `api_budget` key only takes the CDK's
         # own budget types, which cannot read Meta's usage headers). A private hook: pinned by
@@ -114,6 +121,11 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
     def normalized_config(self) -> Mapping[str, Any]:
         """The config the streams were built from: defaults filled in, ids and dates made canonical."""
         return self._shaping_config
+
+    @property
+    def message_repository(self) -> InMemoryMessageRepository:
+        """The config's warnings: the entrypoint emits this queue as LOG lines around a command's output."""
+        return self._config_warnings
 
     @classmethod
     def spec_schema(cls) -> Mapping[str, Any]:
@@ -136,7 +148,10 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         """
         if self._shaping_config or not config:
             return None
-        return type(self)(catalog=catalog, config=config, state=state, today=self._today)
+        configured = type(self)(catalog=catalog, config=config, state=state, today=self._today)
+        for warning in configured.message_repository.consume_queue():
+            self._config_warnings.emit_message(warning)  # this source's queue is the one the entrypoint reads
+        return configured
 
     def read(
         self,
@@ -185,7 +200,12 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         return silent_null_warnings(self._shaping_config, self._today())
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
-        configured = self._built_for(config)
+        try:
+            configured = self._built_for(config)
+        except AirbyteTracedException as refused:
+            if refused.failure_type != FailureType.config_error:
+                raise
+            return AirbyteConnectionStatus(status=Status.FAILED, message=refused.message)  # as run.py answers it
         if configured is not None:
             return configured.check(logger, configured._config)
         version_warning = expiry_warning(str(self._config.get("api_version", "")), self._today())
@@ -199,8 +219,11 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         problems = self._unusable_accounts()
         if problems:
             return AirbyteConnectionStatus(status=Status.FAILED, message=" ".join(problems))
-        for probe in insights_probes(config, self._today() - timedelta(days=1)):
-            self._check_insights_report(probe, logger)
+        # The normalised config: the entrypoint passes the raw one, without defaults.
+        probes = insights_probes(self._config, self._today() - timedelta(days=1))
+        refusals = [refusal for probe in probes if (refusal := self._check_insights_report(probe, logger))]
+        if refusals:
+            return AirbyteConnectionStatus(status=Status.FAILED, message=" ".join(refusals))
         return status
 
     def _unusable_accounts(self) -> list[str]:
@@ -215,17 +238,17 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
                 problems.append(error.message or str(error))
         return problems
 
-    def _check_insights_report(self, probe: InsightsProbe, logger: logging.Logger) -> None:
-        """Read the first page of one day of the probe's stream; a refused report is a config_error.
+    def _check_insights_report(self, probe: InsightsProbe, logger: logging.Logger) -> Optional[str]:
+        """Read the first page of one day of the probe's stream; a refused report gives the sentence to show.
 
         The read goes through the same streams as a sync (auth, pacing, error classification), built
-        from a config narrowed to that day. The entrypoint turns the config_error into a failed check.
+        from a config narrowed to that day.
         """
         source = type(self)(config=probe.config)
         stream = next(stream for stream in source.streams(source._config) if stream.name == probe.stream_name)
         partition = next(iter(stream.generate_partitions()), None)
         if partition is None:
-            return  # no ad account to ask: the account check above has said so
+            return None  # no ad account to ask: the account check above has said so
         first_slice = partition.to_slice()
         account_id = first_slice.partition.get("account_id") if first_slice is not None else None
         try:
@@ -235,14 +258,12 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         except AirbyteTracedException as error:
             if error.failure_type is FailureType.transient_error:
                 logger.warning(f"Could not check {probe.setting} with Meta now: {error.message}")
-                return
-            message = (
+                return None
+            return (
                 f"Meta refused a one-day insights report ({probe.day}) for ad account act_{account_id} built from "
                 f"{probe.setting}: {error.message}"
             )
-            raise AirbyteTracedException(
-                message=message, internal_message=message, failure_type=FailureType.config_error
-            ) from None
+        return None
 
 
 @dataclass(frozen=True)
@@ -256,7 +277,7 @@ class InsightsProbe:
 
 
 def insights_probes(config: Mapping[str, Any], day: date) -> list[InsightsProbe]:
-    """A probe for the built-in reports when breakdowns or fields are configured, and one per custom report."""
+    """A probe for the built-in reports when their breakdowns, fields or action breakdowns are not the defaults, and one per custom report."""
     one_day = {
         **config,
         "start_date": day.isoformat(),
@@ -267,7 +288,11 @@ def insights_probes(config: Mapping[str, Any], day: date) -> list[InsightsProbe]
         "custom_insights": [],
     }
     probes: list[InsightsProbe] = []
-    configured = [f"{key} {list(config[key])}" for key in ("insights_breakdowns", "insights_fields") if config.get(key)]
+    configured = [
+        f"{key} {list(config[key])}"
+        for key in ("insights_breakdowns", "insights_fields", "insights_action_breakdowns")
+        if config.get(key) and config[key] != FacebookAdsConfig.model_fields[key].default
+    ]
     if configured:
         probes.append(InsightsProbe(" and ".join(configured), "account_insights", one_day, day))
     for entry in config.get("custom_insights") or []:

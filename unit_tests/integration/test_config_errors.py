@@ -33,21 +33,31 @@ def config_file(tmp_path: Path, config: dict) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize(
-    "override, expected_words",
-    [
-        ({"base_url": "http://example.com"}, ["base_url", "https", "loopback"]),
-        ({"base_url": "ftp://127.0.0.1"}, ["base_url"]),
-        ({"account_ids": ["act_12x"]}, ["account_ids", "act_12x"]),
-        ({"start_date": "31/01/2026"}, ["start_date"]),
-        ({"start_date": "2026-02-30"}, ["start_date"]),
-        ({"start_date": "2026-03-01", "end_date": "2026-02-01"}, ["end_date", "before start_date"]),
-        ({"page_size": 0}, ["page_size"]),
-        ({"api_version": "25"}, ["api_version"]),
-        ({"access_token": ""}, ["access_token"]),
-    ],
-)
-@pytest.mark.parametrize("command", ["check", "discover", "read"])
+REFUSED_CONFIGS = [
+    ({"base_url": "http://example.com"}, ["base_url", "https", "loopback"]),
+    ({"base_url": "ftp://127.0.0.1"}, ["base_url"]),
+    ({"base_url": "http://evil.example:80\\@127.0.0.1"}, ["base_url", "'@'"]),
+    ({"base_url": "https://graph.facebook.com.example.org"}, ["base_url", "not allowed"]),
+    ({"base_url": "http://127.0.0.1:abc"}, ["base_url", "port"]),
+    ({"base_url": "http://127.0.0.1:99999"}, ["base_url", "port"]),
+    ({"account_ids": ["act_12x"]}, ["account_ids", "act_12x"]),
+    ({"account_ids": ["١٢٣"]}, ["account_ids", "is not an ad account id"]),
+    ({"account_ids": [], "acount_ids": ["123"]}, ["acount_ids", "did you mean 'account_ids'"]),
+    ({"start_date": "31/01/2026"}, ["start_date"]),
+    ({"start_date": "2026-02-30"}, ["start_date"]),
+    ({"start_date": "9999-01-01"}, ["start_date", "in the future"]),
+    ({"start_date": "2026-03-01", "end_date": "2026-02-01"}, ["end_date", "before start_date"]),
+    ({"page_size": 0}, ["page_size"]),
+    ({"api_version": "25"}, ["api_version"]),
+    ({"access_token": ""}, ["access_token"]),
+    ({"access_token": " \n "}, ["access_token", "whitespace"]),
+    ({"access_token": TOKEN[:6] + "\n" + TOKEN[6:]}, ["access_token", "line break"]),
+    ({"custom_insights": [{"name": "a", "level": "ad", "fields": ["spend"]}] * 2}, ["custom_insights", "'a'"]),
+]
+
+
+@pytest.mark.parametrize("override, expected_words", REFUSED_CONFIGS)
+@pytest.mark.parametrize("command", ["discover", "read"])
 def test_bad_config_ends_with_one_config_error_trace_and_no_traceback(
     override: dict, expected_words: list[str], command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -63,20 +73,67 @@ def test_bad_config_ends_with_one_config_error_trace_and_no_traceback(
     assert exit_code != 0
     assert len(traces) == 1
     assert traces[0]["failure_type"] == "config_error"
+    assert traces[0].get("stack_trace") is None
     assert all(word in traces[0]["message"] for word in expected_words), traces[0]["message"]
     assert "Traceback" not in everything
     assert TOKEN not in everything
 
 
-def test_config_that_is_not_json_is_a_config_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "config.json"
-    path.write_text("{not json")
+@pytest.mark.parametrize("override, expected_words", REFUSED_CONFIGS)
+def test_check_answers_a_refused_config_with_a_failed_status_and_exit_0(
+    override: dict, expected_words: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["check", "--config", config_file(tmp_path, ConfigBuilder().with_values(**override).build())]
 
-    exit_code, messages, everything = run_command(["check", "--config", str(path)], capsys)
+    exit_code, messages, everything = run_command(argv, capsys)
 
-    assert exit_code != 0
-    assert messages[-1]["trace"]["error"]["failure_type"] == "config_error"
+    statuses = [m["connectionStatus"] for m in messages if m["type"] == "CONNECTION_STATUS"]
+    assert exit_code == 0
+    assert [m["type"] for m in messages] == ["CONNECTION_STATUS"]
+    assert statuses[0]["status"] == "FAILED"
+    assert all(word in statuses[0]["message"] for word in expected_words), statuses[0]["message"]
     assert "Traceback" not in everything
+    assert TOKEN not in everything
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (None, "does not exist"),
+        ("{not json", "is not valid JSON (line 1, column 2)"),
+        ("", "is not valid JSON (line 1, column 1)"),
+        (json.dumps([{"access_token": TOKEN}]), "holds a JSON list, not an object"),
+        (json.dumps(TOKEN), "holds a JSON string, not an object"),
+        ("42", "holds a JSON number, not an object"),
+        ("null", "holds a JSON null, not an object"),
+    ],
+)
+@pytest.mark.parametrize("command", ["check", "discover"])
+def test_a_config_file_that_is_not_a_json_object_says_what_it_is(
+    content: str | None, expected: str, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.json"
+    if content is not None:
+        path.write_text(content)
+
+    exit_code, messages, everything = run_command([command, "--config", str(path)], capsys)
+
+    answer = messages[-1]["connectionStatus"] if command == "check" else messages[-1]["trace"]["error"]
+    assert f"The config file '{path}' {expected}" in answer["message"]
+    assert exit_code == (0 if command == "check" else 1)
+    assert "Traceback" not in everything
+    assert TOKEN not in everything
+
+
+def test_an_unknown_key_is_a_warning_line_before_the_answer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = ConfigBuilder().with_values(page_sise=100).build()
+
+    exit_code, messages, _ = run_command(["discover", "--config", config_file(tmp_path, config)], capsys)
+
+    warnings = [m["log"]["message"] for m in messages if m["type"] == "LOG" and m["log"]["level"] == "WARN"]
+    assert exit_code == 0
+    assert "Unknown config key 'page_sise' is ignored (did you mean 'page_size'?)." in warnings
+    assert messages[-1]["type"] == "CATALOG"
 
 
 def test_spec_needs_no_config_and_marks_the_token_secret(capsys: pytest.CaptureFixture[str]) -> None:
