@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from source_facebook_ads import run as entrypoint
 from unit_tests.builders import TOKEN, ConfigBuilder
+from unit_tests.config_strategies import configs, token_pieces
 
 
 def run_command(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict], str]:
@@ -142,3 +144,20 @@ def test_spec_needs_no_config_and_marks_the_token_secret(capsys: pytest.CaptureF
     spec = next(m["spec"] for m in messages if m["type"] == "SPEC")
     assert exit_code == 0
     assert spec["connectionSpecification"]["properties"]["access_token"]["airbyte_secret"] is True
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(config=configs())
+def test_discover_with_any_config_gives_a_catalog_or_one_config_error_and_never_the_token(
+    config: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exit_code, messages, everything = run_command(["discover", "--config", config_file(tmp_path, config)], capsys)
+
+    traces = [m["trace"]["error"] for m in messages if m["type"] == "TRACE"]
+    if exit_code == 0:
+        assert messages[-1]["type"] == "CATALOG" and not traces
+    else:
+        assert [trace["failure_type"] for trace in traces] == ["config_error"]
+        assert traces[0].get("stack_trace") is None
+    assert "Traceback" not in everything
+    assert not any(piece in everything for piece in token_pieces())
