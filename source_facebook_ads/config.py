@@ -72,12 +72,12 @@ class CustomInsightsReport(BaseModel):
     @field_validator("start_date")
     @classmethod
     def _start_date_is_a_day(cls, value: str) -> Optional[str]:
-        if not value.strip():
+        if not value:
             return None
-        if len(value.strip()) != 10:
+        if len(value) != 10:
             raise ValueError(f"custom_insights start_date '{value}' must be a day, YYYY-MM-DD (e.g. 2026-01-31).")
         parse_config_datetime("custom_insights start_date", value)
-        return value.strip()
+        return value
 
 
 class FacebookAdsConfig(BaseModel):
@@ -133,7 +133,7 @@ class FacebookAdsConfig(BaseModel):
     @field_validator("start_date", "end_date")
     @classmethod
     def _dates_in_graph_format(cls, value: str, info: ValidationInfo) -> Optional[str]:
-        if not value.strip():
+        if not value:
             return None
         return parse_config_datetime(str(info.field_name), value).strftime(GRAPH_DATETIME_FORMAT)
 

@@ -25,15 +25,17 @@ def today_utc() -> date:
 
 
 def parse_config_datetime(key: str, value: str) -> datetime:
-    """Accept `2026-01-31` or an ISO date-time; a naive value is UTC. ValueError names `key`."""
-    text = value.strip()
+    """Accept `2026-01-31` or an ISO date-time; a naive value is UTC. ValueError names `key`.
+
+    Not stripped: the spec's pattern, which the CDK checks as well, refuses surrounding spaces.
+    """
     try:
-        if not _DATE_SHAPE.fullmatch(text):
-            raise ValueError(text)
-        if len(text) == 10:
-            parsed = datetime.combine(date.fromisoformat(text), datetime.min.time())
+        if not _DATE_SHAPE.fullmatch(value):
+            raise ValueError(value)
+        if len(value) == 10:
+            parsed = datetime.combine(date.fromisoformat(value), datetime.min.time())
         else:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(
             f"{key} '{value}' is not a date: use YYYY-MM-DD (e.g. 2026-01-31) or an ISO date-time "

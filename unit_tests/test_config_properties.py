@@ -13,11 +13,15 @@ from typing import Any
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from hypothesis import HealthCheck, given, settings
+from jsonschema import Draft7Validator
 from urllib3.util import parse_url
 
 from source_facebook_ads.config import normalize_config
 from source_facebook_ads.source import SourceFacebookAds
 from unit_tests.config_strategies import SPEC_KEYS, configs, token_pieces
+
+
+SPEC_VALIDATOR = Draft7Validator(SourceFacebookAds.spec_schema())
 
 
 def assert_one_clear_config_error(refused: AirbyteTracedException, config: dict[str, Any]) -> None:
@@ -46,6 +50,8 @@ def test_normalising_any_config_accepts_it_or_raises_one_config_error_naming_a_k
         assert_one_clear_config_error(refused, config)
         return
     assert_safe_to_sync(normalized)
+    # The CDK checks the raw config against the spec too: what the model accepts, the spec must accept.
+    assert not list(SPEC_VALIDATOR.iter_errors(config))
     assert normalize_config(normalized)[0] == normalized  # normalising is idempotent
     for warning in warnings:
         assert not any(piece in warning for piece in token_pieces()), warning
