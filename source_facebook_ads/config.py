@@ -150,7 +150,7 @@ class FacebookAdsConfig(BaseModel):
         return validate_base_url(value)
 
     @model_validator(mode="after")
-    def _derive_insights_days(self, info: ValidationInfo) -> "FacebookAdsConfig":
+    def _check_dates_and_derive_insights_days(self, info: ValidationInfo) -> "FacebookAdsConfig":
         context = info.context or {}
         today: date = context.get("today") or today_utc()
         warnings: list[str] = context.setdefault("warnings", [])
@@ -176,7 +176,10 @@ class FacebookAdsConfig(BaseModel):
                     f"becomes the stream custom_insights_{report.name}, so give each report its own name."
                 )
             if report.start_date:
-                refuse_future_start(f"custom_insights '{report.name}' start_date", date.fromisoformat(report.start_date[:10]), today)
+                setting = f"custom_insights '{report.name}' start_date"
+                refuse_future_start(setting, date.fromisoformat(report.start_date), today)
+                if self.end_date and self.end_date[:10] < report.start_date:
+                    raise ValueError(f"{setting} ({report.start_date}) is after end_date ({self.end_date[:10]}): set it on or before end_date.")
                 report.insights_since, _ = insights_date_range(report.start_date, self.end_date, today)
         return self
 

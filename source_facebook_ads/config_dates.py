@@ -71,6 +71,11 @@ def insights_date_range(start_date: Optional[str], end_date: Optional[str], toda
         since = today - timedelta(days=DEFAULT_INSIGHTS_DAYS)
         default_until = today - timedelta(days=1)
     until = min(date.fromisoformat(end_date[:10]), today) if end_date else default_until
+    if until < since and not start_date:
+        raise ValueError(
+            f"end_date ({until}) is before {since}, where insights begin without a start_date (Meta's last_30d): "
+            "set a start_date on or before end_date, or a later end_date."
+        )
     if until < since:
         raise ValueError(
             f"end_date ({until}) is before the first day Meta still keeps insights for ({since}): "

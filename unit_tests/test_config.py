@@ -45,6 +45,10 @@ class TestInsightsDays:
     def test_an_end_date_before_meta_retention_is_a_config_error(self) -> None:
         assert "37 months" in refusal(start_date="2020-01-01", end_date="2021-01-01")
 
+    def test_an_end_date_before_last_30d_without_start_date_asks_for_a_start_date(self) -> None:
+        message = refusal(end_date="2026-06-30")
+        assert message.startswith("end_date (2026-06-30) is before 2026-10-29, where insights begin without a start_date")
+
     def test_an_end_date_far_in_the_future_reads_up_to_today_with_a_warning(self) -> None:
         config, warnings = normalize_config({"access_token": TOKEN, "start_date": "2026-11-01", "end_date": "9999-12-31"}, today=TODAY)
         assert config["insights_until"] == "2026-11-28"
@@ -59,6 +63,12 @@ class TestInsightsDays:
     def test_a_custom_report_start_date_in_the_future_says_so(self) -> None:
         report = {"name": "later", "level": "ad", "fields": ["spend"], "start_date": "2027-01-01"}
         assert "custom_insights 'later' start_date (2027-01-01) is in the future" in refusal(custom_insights=[report])
+
+
+    def test_a_custom_report_starting_after_end_date_says_so(self) -> None:
+        report = {"name": "late", "level": "ad", "fields": ["spend"], "start_date": "2026-08-01"}
+        message = refusal(start_date="2026-06-01", end_date="2026-06-30", custom_insights=[report])
+        assert message == "custom_insights 'late' start_date (2026-08-01) is after end_date (2026-06-30): set it on or before end_date."
 
 
 class TestValues:
