@@ -224,7 +224,7 @@ def _unknown_key_warnings(given: Mapping[str, Any]) -> list[str]:
     known = [key for key in FacebookAdsConfig.model_fields if key not in DERIVED_KEYS]
     warnings: list[str] = []
     for key in given:
-        if key in known or key.startswith("__"):  # `__injected_declarative_manifest` and the like are the CDK's
+        if key in known or key.startswith("_"):  # the CDK's own: `__injected_declarative_manifest`, `_limit`, ...
             continue
         closest = next(iter(difflib.get_close_matches(key, known, n=1, cutoff=0.75)), None)
         if closest in NARROWING_KEYS and not given.get(closest):  # absent or empty: narrows nothing

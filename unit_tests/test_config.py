@@ -121,7 +121,7 @@ class TestUnknownKeys:
         assert warnings == ["Unknown config key 'acount_ids' is ignored (did you mean 'account_ids'?)."]
 
     def test_keys_the_cdk_injects_are_not_warned_about(self) -> None:
-        _, warnings = normalize_config({"access_token": TOKEN, "__injected_declarative_manifest": {}}, today=TODAY)
+        _, warnings = normalize_config({"access_token": TOKEN, "__injected_declarative_manifest": {}, "_limit": 5}, today=TODAY)
         assert warnings == []
 
 
