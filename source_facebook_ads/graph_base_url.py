@@ -93,5 +93,10 @@ def _is_loopback(host: str) -> bool:
 
 
 def _printable(text: str) -> str:
-    """The URL with control and non-ASCII characters escaped, so the message shows what was there."""
-    return text.encode("unicode_escape").decode("ascii")
+    """The URL up to any userinfo, query or fragment, which may hold a password or a pasted
+    `access_token=`; control and non-ASCII characters escaped, so the message shows what was there."""
+    shown = re.sub(r"[?#].*", "…", text, flags=re.DOTALL)
+    if "@" in shown:
+        scheme, separator, rest = shown.partition("://") if "://" in shown else ("", "", shown)
+        shown = f"{scheme}{separator}…@{rest.rsplit('@', 1)[1]}"
+    return shown.encode("unicode_escape").decode("ascii").replace("\\u2026", "…")

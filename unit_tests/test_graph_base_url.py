@@ -73,6 +73,15 @@ class TestRefused:
             validate_base_url(base_url)
         assert str(raised.value).startswith("base_url '")
 
+    @pytest.mark.parametrize(
+        "pasted", ["https://graph.facebook.com/v25.0/me?access_token=EAABsecret123", "http://me:EAABsecret123@127.0.0.1:80"]
+    )
+    def test_the_message_never_shows_a_query_or_userinfo_which_may_hold_a_secret(self, pasted: str) -> None:
+        with pytest.raises(BaseUrlError) as raised:
+            validate_base_url(pasted)
+        assert "EAABsecret123" not in str(raised.value)
+        assert str(raised.value).startswith("base_url '")
+
     @pytest.mark.parametrize("spelling", ["127.1", "0x7f.0.0.1", "2130706433", "0177.0.0.1"])
     def test_other_spellings_of_a_loopback_address_are_refused_not_interpreted(self, spelling: str) -> None:
         assert socket.inet_aton(spelling) == socket.inet_aton("127.0.0.1")  # what the resolver would connect to
