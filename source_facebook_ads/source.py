@@ -298,9 +298,10 @@ def insights_probes(config: Mapping[str, Any], day: date) -> list[InsightsProbe]
     for entry in config.get("custom_insights") or []:
         # The report's own start date does not matter for one day; the derived key is not config.
         report = {key: value for key, value in entry.items() if key not in ("start_date", "insights_since")}
+        action_breakdowns = f", action_breakdowns {list(entry['action_breakdowns'])}" if entry.get("action_breakdowns") else ""
         setting = (
             f"custom_insights entry '{entry['name']}' (fields {list(entry.get('fields') or [])}, "
-            f"breakdowns {list(entry.get('breakdowns') or [])})"
+            f"breakdowns {list(entry.get('breakdowns') or [])}{action_breakdowns})"
         )
         probes.append(
             InsightsProbe(setting, CUSTOM_INSIGHTS_PREFIX + entry["name"], {**one_day, "custom_insights": [report]}, day)

@@ -105,6 +105,21 @@ class TestCheckInsightsBreakdowns(TestCase):
         assert status.status == Status.FAILED
         assert "insights_action_breakdowns ['action_typo']" in status.message and refused in status.message
 
+    def test_a_custom_report_names_its_action_breakdowns_when_meta_refuses_them(self) -> None:
+        refused = "(#100) action_breakdowns[0] must be one of the following values: action_type"
+        custom = [{"name": "by_device", "level": "ad", "fields": ["spend"], "action_breakdowns": ["action_device"]}]
+        with HttpMocker() as http_mocker:
+            account_answers(http_mocker, "111")
+            http_mocker.get(
+                one_day_of("spend,account_id,date_start,date_stop,ad_id", "ad", action_breakdowns="action_device"),
+                graph_error(400, 100, message=refused),
+            )
+
+            status = check(ConfigBuilder().with_values(custom_insights=custom).build())
+
+        assert status.status == Status.FAILED
+        assert "custom_insights entry 'by_device' (fields ['spend'], breakdowns [], action_breakdowns ['action_device'])" in status.message
+
     def test_each_custom_report_is_checked_and_a_refused_one_is_named(self) -> None:
         custom = [
             {"name": "by_country", "level": "campaign", "fields": ["spend"], "breakdowns": ["country"], "start_date": "2026-01-01"},
