@@ -50,3 +50,17 @@ class TestSourceBuiltWithoutConfig(TestCase):
             output = read(source_facebook_ads.SourceFacebookAds(), config, catalog("me"))
 
         assert [r.record.data for r in output.records] == [{"id": "42", "name": "Sync Bot"}]
+
+    def test_check_answers_a_refused_config_with_a_failed_status(self) -> None:
+        config = ConfigBuilder().with_account_ids("123-456").build()
+
+        status = source_facebook_ads.SourceFacebookAds().check(logging.getLogger("test"), config)
+
+        assert status.status == Status.FAILED
+        assert status.message.startswith("account_ids: '123-456' is not an ad account id")
+
+    def test_discover_logs_the_config_warnings(self) -> None:
+        output = discover(source_facebook_ads.SourceFacebookAds(), ConfigBuilder().with_values(page_sise=100).build())
+
+        warnings = [log.log.message for log in output.logs if log.log.level.value == "WARN"]
+        assert "Unknown config key 'page_sise' is ignored (did you mean 'page_size'?)." in warnings
