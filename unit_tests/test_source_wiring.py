@@ -7,6 +7,8 @@ remain, each pinned by a test that fails loudly when the CDK moves:
 - `AsyncJobOrchestrator._job_repository`: report runs that fail are re-run as half windows
   (components/report_window_splitting.py raises at build time without it; unit_tests/integration/
   test_insights_async.py reads through it).
+The source's `message_repository` (which AirbyteEntrypoint drains around each command) carries the
+config's warnings: unit_tests/integration/test_config_errors.py::test_an_unknown_key_is_a_warning_line_before_the_answer.
 """
 
 from __future__ import annotations
