@@ -188,9 +188,9 @@ def normalize_config(raw: Mapping[str, Any], today: Optional[date] = None) -> tu
     """The config the manifest reads, and warnings for the log; a refused config raises a config_error."""
     given = {key: value for key, value in raw.items() if key not in DERIVED_KEYS}
     warnings = _unknown_key_warnings(given)
-    problems = [f"'{key}' is null: remove it to use the default, or give it a value." for key, value in given.items() if value is None and key in FacebookAdsConfig.model_fields]
-    if problems:
-        raise config_error(" ".join(problems))
+    nulls = [key for key, value in given.items() if value is None and key in FacebookAdsConfig.model_fields]
+    if nulls:
+        raise config_error(" ".join(f"'{key}' is null: remove it to use the default, or give it a value." for key in nulls))
     if isinstance(given.get("custom_insights"), list):
         given["custom_insights"] = [
             {k: v for k, v in report.items() if k != "insights_since"} if isinstance(report, dict) else report
