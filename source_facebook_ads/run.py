@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
@@ -132,12 +131,10 @@ def _configured_secrets(args: List[str]) -> List[Any]:
     secrets: List[Any] = []
     for path in paths:
         try:
-            with open(path) as config_file:
-                config = json.load(config_file)
-        except (OSError, ValueError):
+            config = SourceFacebookAds.read_config(path)  # the reader the source uses: a BOM, repeated keys...
+        except AirbyteTracedException:
             continue
-        if isinstance(config, dict):
-            secrets += get_secrets(SourceFacebookAds.spec_schema(), config)
+        secrets += get_secrets(SourceFacebookAds.spec_schema(), config)
     return secrets
 
 

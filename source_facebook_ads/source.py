@@ -47,7 +47,7 @@ from source_facebook_ads import log_filters
 from source_facebook_ads.api_versions import expiry_warning
 from source_facebook_ads.components.account_today import AccountToday
 from source_facebook_ads.components.aimd_pacer import AimdPacer
-from source_facebook_ads.config import FacebookAdsConfig, normalize_config
+from source_facebook_ads.config import FacebookAdsConfig, normalize_config, read_config_file
 from source_facebook_ads.insights_progress import InsightsProgress, account_cursors, insights_plans, state_dict
 from source_facebook_ads.progress import SyncProgress
 from source_facebook_ads.silent_nulls import silent_null_warnings
@@ -126,6 +126,11 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
     def message_repository(self) -> InMemoryMessageRepository:
         """The config's warnings: the entrypoint emits this queue as LOG lines around a command's output."""
         return self._config_warnings
+
+    @staticmethod
+    def read_config(config_path: str) -> dict[str, Any]:
+        """Used by run.py and again by the CDK's entrypoint: both read the file the same way."""
+        return read_config_file(config_path)
 
     @classmethod
     def spec_schema(cls) -> Mapping[str, Any]:

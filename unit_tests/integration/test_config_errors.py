@@ -127,6 +127,15 @@ def test_a_config_file_that_is_not_a_json_object_says_what_it_is(
     assert TOKEN not in everything
 
 
+def test_a_config_file_starting_with_a_utf8_bom_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "config.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(ConfigBuilder().build()).encode())  # as some Windows editors save it
+
+    exit_code, messages, _ = run_command(["discover", "--config", str(path)], capsys)
+
+    assert exit_code == 0 and messages[-1]["type"] == "CATALOG"
+
+
 def test_an_unknown_key_is_a_warning_line_before_the_answer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = ConfigBuilder().with_values(page_sise=100).build()
 
