@@ -9,10 +9,8 @@ refuses a value that would be unsafe or ambiguous with one config_error naming t
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from datetime import date
-from pathlib import Path
 from typing import Any, Literal, Mapping, Optional
 
 from airbyte_cdk.models import FailureType
@@ -184,37 +182,6 @@ class FacebookAdsConfig(BaseModel):
                     raise ValueError(f"{setting} ({report.start_date}) is after end_date ({self.end_date[:10]}): set it on or before end_date.")
                 report.insights_since, _ = insights_date_range(report.start_date, self.end_date, today)
         return self
-
-
-def read_config_file(path: str) -> dict[str, Any]:
-    """The config file's JSON object; anything else is a config_error saying what the file holds.
-
-    The messages never quote the file: it holds the token.
-    """
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM, as some Windows editors write, is fine
-    except FileNotFoundError:
-        raise config_error(f"The config file '{path}' does not exist: pass the path of a JSON config with --config.") from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else "it is not UTF-8 text"
-        raise config_error(f"The config file '{path}' cannot be read ({reason}): pass a readable JSON file with --config.") from None
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as error:
-        # Position only: the decoder's message is safe, but the document is not.
-        raise config_error(
-            f"The config file '{path}' is not valid JSON (line {error.lineno}, column {error.colno}): fix the file and run again."
-        ) from None
-    if not isinstance(config, dict):
-        kind = _JSON_KINDS.get(type(config), "JSON value")
-        raise config_error(
-            f"The config file '{path}' holds a {kind}, not an object: the config is one JSON object such as "
-            '{"access_token": "...", "account_ids": ["act_1234567890"]}.'
-        )
-    return config
-
-
-_JSON_KINDS = {list: "JSON list", str: "JSON string", int: "JSON number", float: "JSON number", bool: "JSON boolean", type(None): "JSON null"}
 
 
 def normalize_config(raw: Mapping[str, Any], today: Optional[date] = None) -> tuple[dict[str, Any], list[str]]:

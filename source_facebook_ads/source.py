@@ -47,7 +47,8 @@ from source_facebook_ads import log_filters
 from source_facebook_ads.api_versions import expiry_warning
 from source_facebook_ads.components.account_today import AccountToday
 from source_facebook_ads.components.aimd_pacer import AimdPacer
-from source_facebook_ads.config import FacebookAdsConfig, normalize_config, read_config_file
+from source_facebook_ads.config import FacebookAdsConfig, normalize_config
+from source_facebook_ads.config_file import read_config_file
 from source_facebook_ads.insights_progress import InsightsProgress, account_cursors, insights_plans, state_dict
 from source_facebook_ads.progress import SyncProgress
 from source_facebook_ads.silent_nulls import silent_null_warnings

@@ -108,6 +108,8 @@ def test_check_answers_a_refused_config_with_a_failed_status_and_exit_0(
         (json.dumps(TOKEN), "holds a JSON string, not an object"),
         ("42", "holds a JSON number, not an object"),
         ("null", "holds a JSON null, not an object"),
+        ("[" * 100_000, "is nested too deeply to be a config"),
+        ('{"account_ids": ["1"], "account_ids": ["2"]}', "sets 'account_ids' twice in one object"),
     ],
 )
 @pytest.mark.parametrize("command", ["check", "discover"])
