@@ -8,6 +8,7 @@ misses one of them or has a key the schema does not know (`additionalProperties:
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
 import re
@@ -249,8 +250,11 @@ class TestDeclaredDependencies:
         distribution_of = {"yaml": "pyyaml"}  # import names that differ from the distribution's
         imported: set[str] = set()
         for source in (ROOT / "source_facebook_ads").rglob("*.py"):
-            for match in re.finditer(r"^(?:from|import) ([a-zA-Z_]\w*)", source.read_text(), re.MULTILINE):
-                imported.add(match.group(1))
+            for node in ast.walk(ast.parse(source.read_text())):
+                if isinstance(node, ast.Import):
+                    imported.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    imported.add(node.module.split(".")[0])
         third_party = {name for name in imported if name not in sys.stdlib_module_names and name not in ("source_facebook_ads", "__future__")}
         missing = sorted(name for name in third_party if distribution_of.get(name, name).lower() not in declared)
         assert not missing, f"imported but not declared in pyproject.toml: {missing}"
