@@ -42,8 +42,9 @@ from airbyte_cdk.sources.types import Config
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_facebook_ads.components.aimd_pacer import AimdPacer, throttle_budget_minutes
-from source_facebook_ads.components.graph_body import Expected, read_body
+from source_facebook_ads.components.graph_body import Expected
 from source_facebook_ads.components.graph_error_classifier import GraphError, GraphErrorKind, classify
+from source_facebook_ads.components.graph_page import parsed_body
 from source_facebook_ads.components.pacing_constants import (
     CDK_MAX_TIME_MARGIN_SECONDS,
     CDK_RETRY_CEILING,
@@ -122,7 +123,7 @@ class GraphErrorHandler(ErrorHandler):
         if isinstance(response_or_exception, requests.Response):
             response = response_or_exception
             path = _path(_url(response))
-            body = read_body(response.content)
+            body = parsed_body(response)  # parsed once; the paginator and extractor reuse it
             error = classify(
                 response.status_code,
                 body.value,
