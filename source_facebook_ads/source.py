@@ -57,6 +57,9 @@ from source_facebook_ads.stream_shaping import CUSTOM_INSIGHTS_PREFIX, shape_str
 
 log_filters.install()
 
+# Records waiting for the main thread: two full insights pages (page_size at most 500).
+RECORD_QUEUE_SIZE = 1_000
+
 
 def manifest_path() -> Path:
     """The wheel carries the manifest inside the package; a source checkout keeps it at the repo root."""
@@ -112,6 +115,11 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         component_factory.adopt(self._constructor)
         if config:  # built by the adopted factory, so its answers are bounded like every other
             self._constructor.account_today = self._account_today(config)
+
+        # The CDK's record queue holds up to 10,000 records between the workers and the main thread:
+        # with insights rows (~77 fields, ~30 arrays each) that alone is ~150 MB. The main thread only
+        # serialises, so a short queue costs no throughput (issue 10: peak RSS).
+        self._concurrent_source._queue.maxsize = RECORD_QUEUE_SIZE
 
     def _account_today(self, config: Mapping[str, Any]) -> AccountToday:
         definition = self._source_config["definitions"]["account_time_zone_requester"]

@@ -20,7 +20,7 @@ import sys
 import yaml
 
 from source_facebook_ads.components.aimd_pacer import AimdPacer
-from source_facebook_ads.source import SourceFacebookAds, manifest_path
+from source_facebook_ads.source import RECORD_QUEUE_SIZE, SourceFacebookAds, manifest_path
 from unit_tests.builders import ConfigBuilder
 
 
@@ -74,3 +74,11 @@ class TestResolvedManifestCommand:
 
         assert completed.returncode == 0, completed.stderr
         assert yaml.safe_load(completed.stdout)["name"] == "campaigns"
+
+
+def test_the_record_queue_between_workers_and_the_main_thread_is_short() -> None:
+    source = SourceFacebookAds(config=ConfigBuilder().build())
+
+    # One queue object carries records (ConcurrentSource) and messages (the message repository).
+    assert source._concurrent_source._queue.maxsize == RECORD_QUEUE_SIZE
+    assert source._message_repository._queue is source._concurrent_source._queue

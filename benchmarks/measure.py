@@ -1,0 +1,80 @@
+"""One connector process measured: records per stream, CPU seconds, peak RSS and wall time.
+
+The benchmarks run the connector as a child process and stream its stdout (a million records do
+not fit in a captured string). CPU time and peak RSS come from `os.wait4` on that child, so they
+count every thread of the connector and nothing of the emulator, which serves from this process.
+CPU seconds are the figure to compare on a loaded machine: wall time stretches with the load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional, Sequence
+
+RECORD_PREFIX = '{"type":"RECORD"'
+
+
+@dataclass
+class Measured:
+    command: str
+    returncode: int
+    wall_seconds: float
+    cpu_seconds: float
+    peak_rss_mb: float
+    records: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    calls: int = 0  # requests the emulator answered during the run (set by the caller)
+
+    @property
+    def total_records(self) -> int:
+        return sum(self.records.values())
+
+    @property
+    def records_per_second(self) -> float:
+        return self.total_records / self.wall_seconds if self.wall_seconds else 0.0
+
+    @property
+    def records_per_cpu_second(self) -> float:
+        return self.total_records / self.cpu_seconds if self.cpu_seconds else 0.0
+
+
+def run_measured(
+    argv: Sequence[str], cwd: Path, env: Optional[Mapping[str, str]] = None, label: Optional[str] = None
+) -> Measured:
+    """Run `argv`, count the RECORD lines per stream as they arrive, and measure the child."""
+    started = time.monotonic()
+    process = subprocess.Popen(
+        list(argv), cwd=cwd, env=dict(env) if env is not None else None,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1 << 20,
+    )
+    records: Counter = Counter()
+    errors: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith(RECORD_PREFIX):
+            # The stream name is the first key of the record: no need to parse the whole line.
+            start = line.index('"stream":"') + 10
+            records[line[start:line.index('"', start)]] += 1
+        elif '"type":"TRACE"' in line and '"ERROR"' in line:
+            errors.append(json.loads(line)["trace"]["error"]["message"])
+    stderr = process.stderr.read() if process.stderr else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.monotonic() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0 and not errors:
+        errors.append(stderr.strip()[-2000:] or f"exit code {process.returncode}")
+    return Measured(
+        command=label or Path(argv[0]).name,
+        returncode=process.returncode,
+        wall_seconds=wall,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        peak_rss_mb=usage.ru_maxrss / 1024,
+        records=records,
+        errors=errors,
+    )
