@@ -3,7 +3,9 @@
 Meta budgets calls per ad account over a rolling hour and tells us how much is used in response
 headers. Each account (the `act_<digits>` segment of the request path) gets its own pace; requests
 that name no account (/me, /me/adaccounts, /me/businesses, /{report_run_id}) share one app-level
-pace. The pace grows by a step while the usage headers show headroom, halves when usage crosses
+pace. Each pace starts with a ramp (slow start): it doubles every second while usage stays near
+zero, and the first real use ends the ramp for the sync. After it, the pace grows by a step while
+the usage headers show headroom, is cut when usage crosses
 the high-water mark or Meta throttles, and a throttle also pauses that key for as long as Meta says.
 A throttled account never stalls the others. The throttle pauses of one key are bounded per sync by
 `max_throttle_wait_minutes`; past it, requests for that key fail with a transient_error.
@@ -54,6 +56,9 @@ from source_facebook_ads.components.pacing_constants import (
     RATE_FLOOR_PER_SECOND,
     RATE_INCREASE_STEP_PER_SECOND,
     SLOT_RECHECK_SECONDS,
+    SLOW_START_EXIT_PERCENT,
+    SLOW_START_FACTOR,
+    SLOW_START_INTERVAL_SECONDS,
     THROTTLE_FALLBACK_MAX_WAIT_SECONDS,
     THROTTLE_FALLBACK_WAIT_SECONDS,
     THROTTLE_DECREASE_FACTOR,
@@ -101,6 +106,8 @@ class _KeyPace:
     usage_slope: float = 0.0  # percent per second over the last sample
     logged_pause_until: float = -math.inf
     last_slot_wait_log: float = -math.inf
+    slow_start: bool = True  # multiplying while usage shows real headroom; over at the first sign of use
+    rate_before_ramp_step: Optional[float] = None  # the pace before the last multiplication
 
 
 class AimdPacer(AbstractAPIBudget):
@@ -281,6 +288,32 @@ class AimdPacer(AbstractAPIBudget):
         if not known:
             return []
         peak = max(known, key=lambda figure: figure.percent)
+        ramp_lines = self._slow_start(key, pace, governing, peak, now) if pace.slow_start else []
+        if pace.slow_start:
+            return ramp_lines
+        return ramp_lines + self._additive_increase_multiplicative_decrease(key, pace, governing, peak, now)
+
+    def _slow_start(
+        self, key: str, pace: _KeyPace, governing: Optional[UsageFigure], peak: UsageFigure, now: float
+    ) -> list[str]:
+        """Double the pace every second while usage stays near zero; at the first real use, end the ramp."""
+        if peak.percent >= SLOW_START_EXIT_PERCENT:
+            pace.slow_start = False
+            if pace.rate_before_ramp_step is None or pace.rate <= pace.rate_before_ramp_step:
+                return []
+            old, pace.rate = pace.rate, pace.rate_before_ramp_step
+            pace.last_increase = now  # no additive step right away; a usage cut may still follow
+            return [_pace_change_line(key, old, pace.rate, f"usage {peak}: the ramp ends; back to the last pace that showed headroom")]
+        if governing is None or now - pace.last_increase < SLOW_START_INTERVAL_SECONDS or pace.rate >= self._ceiling:
+            return []  # unknown own usage never justifies growth
+        old = pace.rate_before_ramp_step = pace.rate
+        pace.rate = min(self._ceiling, pace.rate * SLOW_START_FACTOR)
+        pace.last_increase = now
+        return [_pace_change_line(key, old, pace.rate, f"usage {peak}, under {SLOW_START_EXIT_PERCENT:g}%: ramping up")]
+
+    def _additive_increase_multiplicative_decrease(
+        self, key: str, pace: _KeyPace, governing: Optional[UsageFigure], peak: UsageFigure, now: float
+    ) -> list[str]:
         seconds_to_full = self._seconds_to_full(pace, peak.percent, now)
         if seconds_to_full < EXHAUSTION_HORIZON_SECONDS and peak.percent < HIGH_WATER_PERCENT:
             # Climbing fast enough to reach 100% before the usage marks would react (the first
@@ -332,6 +365,7 @@ class AimdPacer(AbstractAPIBudget):
     ) -> list[str]:
         # A throttle proves the pace was over budget even right after a gentle usage cut, so it has
         # a cooldown of its own (which absorbs the other in-flight answers of the same throttle).
+        pace.slow_start = False  # any cut, even one absorbed by the cooldown, says the headroom is gone
         last_cut = pace.last_throttle_cut if throttled else pace.last_decrease
         if now - last_cut < DECREASE_COOLDOWN_SECONDS or pace.rate <= RATE_FLOOR_PER_SECOND:
             return []

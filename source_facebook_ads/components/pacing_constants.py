@@ -26,6 +26,18 @@ RATE_INCREASE_STEP_PER_SECOND = 0.1
 # At most one increase per key in this many seconds: Meta's usage is a rolling window and lags our pace.
 INCREASE_INTERVAL_SECONDS = 5.0
 
+# Slow start (as TCP's): while every usage figure of a key is under this percent, its pace
+# multiplies instead of creeping. Meta budgets are hourly and large (thousands of calls for most
+# accounts), so a few seconds of calls leave usage near 0; a tight budget shows a few percent after
+# its first calls (one call of a 20-call budget is 5%) and ends the ramp there. The first reading
+# at or above it ends the ramp for the sync
+# and takes back the last multiplication (the pace before it had shown headroom).
+SLOW_START_EXIT_PERCENT = 5.0
+
+# Slow start's factor and spacing: 2/s reaches the ceiling (10/s) in three steps, about 3 s.
+SLOW_START_FACTOR = 2.0
+SLOW_START_INTERVAL_SECONDS = 1.0
+
 # Multiplicative decrease when usage crosses the high-water mark: gentle, because a pace near the
 # budget is the goal and usage above the mark only says we are close to it (with LOW_WATER_PERCENT,
 # the pace settles between about 0.8 and 0.9 of the budget).

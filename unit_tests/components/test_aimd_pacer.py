@@ -26,6 +26,8 @@ from source_facebook_ads.components.pacing_constants import (
     RATE_CEILING_PER_SECOND,
     RATE_FLOOR_PER_SECOND,
     RATE_INCREASE_STEP_PER_SECOND,
+    SLOW_START_EXIT_PERCENT,
+    SLOW_START_INTERVAL_SECONDS,
     THROTTLE_FALLBACK_WAIT_SECONDS,
     THROTTLE_MIN_WAIT_SECONDS,
     USAGE_DECREASE_FACTOR,
@@ -159,7 +161,7 @@ def test_increase_stops_at_the_ceiling(clock: FakeClock) -> None:
 
 def test_the_increased_pace_spaces_requests_closer(clock: FakeClock) -> None:
     pacer = pacer_on(clock, requests_per_second=1.5)
-    respond(pacer, A, headers=usage("111", 5))
+    respond(pacer, A, headers=usage("111", 10))
     spacing = 1 / (1.5 + RATE_INCREASE_STEP_PER_SECOND)
     assert dispatch_times(pacer, clock, A, 3) == pytest.approx([0.0, spacing, 2 * spacing])
 
@@ -170,6 +172,63 @@ def test_between_the_water_marks_the_pace_holds(clock: FakeClock) -> None:
         respond(pacer, A, headers=usage("111", (LOW_WATER_PERCENT + HIGH_WATER_PERCENT) / 2))
         clock.advance(INCREASE_INTERVAL_SECONDS)
     assert pacer.current_rate("act_111") == 2.0
+
+
+# --- slow start ----------------------------------------------------------------------------------
+
+
+def test_the_pace_doubles_every_second_while_usage_stays_near_zero(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    rates = []
+    for _ in range(4):
+        respond(pacer, A, headers=usage("111", 1))
+        rates.append(pacer.current_rate("act_111"))
+        respond(pacer, A, headers=usage("111", 1))  # within the second: no second doubling
+        clock.advance(SLOW_START_INTERVAL_SECONDS)
+    assert rates == [4.0, 8.0, RATE_CEILING_PER_SECOND, RATE_CEILING_PER_SECOND]
+
+
+def test_usage_above_the_ramp_mark_takes_back_the_last_doubling_and_the_pace_then_creeps(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    respond(pacer, A, headers=usage("111", 1))
+    clock.advance(SLOW_START_INTERVAL_SECONDS)
+    respond(pacer, A, headers=usage("111", 2))
+    assert pacer.current_rate("act_111") == 8.0
+    clock.advance(SLOW_START_INTERVAL_SECONDS)
+    respond(pacer, A, headers=usage("111", SLOW_START_EXIT_PERCENT + 1))
+    assert pacer.current_rate("act_111") == 4.0
+    for _ in range(3):  # the ramp is over for the sync: low usage again only adds steps
+        clock.advance(INCREASE_INTERVAL_SECONDS)
+        respond(pacer, A, headers=usage("111", 1))
+    assert pacer.current_rate("act_111") == pytest.approx(4.0 + 3 * RATE_INCREASE_STEP_PER_SECOND)
+
+
+def test_a_budget_showing_use_from_the_first_answer_is_never_ramped(clock: FakeClock) -> None:
+    # A tight budget (20 calls per window): two calls already show 10%.
+    pacer = pacer_on(clock)
+    respond(pacer, A, headers=usage("111", 10))
+    clock.advance(SLOW_START_INTERVAL_SECONDS)
+    respond(pacer, A, headers=usage("111", 1))
+    assert pacer.current_rate("act_111") == 2.0 + RATE_INCREASE_STEP_PER_SECOND
+
+
+def test_a_throttle_ends_the_ramp(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    respond(pacer, A, headers=usage("111", 1))
+    pacer.update_from_response(request(A), graph_response(400, meta_error(80004, 2446079), url=A))
+    assert pacer.current_rate("act_111") == 2.0
+    pacer.acquire_call(request(A))  # sleeps through the pause
+    for _ in range(3):
+        clock.advance(INCREASE_INTERVAL_SECONDS)
+        respond(pacer, A, headers=usage("111", 1))
+    assert pacer.current_rate("act_111") == pytest.approx(2.0 + 3 * RATE_INCREASE_STEP_PER_SECOND)
+
+
+def test_accounts_ramp_on_their_own_figures(clock: FakeClock) -> None:
+    pacer = pacer_on(clock)
+    respond(pacer, A, headers=usage("111", 1))
+    respond(pacer, B, headers=usage("222", 30))
+    assert (pacer.current_rate("act_111"), pacer.current_rate("act_222")) == (4.0, 2.0 + RATE_INCREASE_STEP_PER_SECOND)
 
 
 # --- unknown usage ----------------------------------------------------------------------------------
@@ -197,7 +256,7 @@ def test_unknown_account_usage_never_grows_the_pace(clock: FakeClock, headers: d
 def test_the_app_pace_grows_on_app_usage(clock: FakeClock) -> None:
     pacer = pacer_on(clock)
     me = f"{API}/me/adaccounts"
-    respond(pacer, me, headers={"X-App-Usage": json.dumps({"call_count": 3})})
+    respond(pacer, me, headers={"X-App-Usage": json.dumps({"call_count": 10})})
     assert pacer.current_rate(APP_KEY) == 2.0 + RATE_INCREASE_STEP_PER_SECOND
     clock.advance(INCREASE_INTERVAL_SECONDS)
     respond(pacer, me, headers=usage("111", 1))  # an account figure does not govern the app pace
