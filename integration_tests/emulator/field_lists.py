@@ -33,6 +33,9 @@ def parse_fields(raw: str) -> list:
     Nested selections and modifiers (`{...}`, `.limit(5)`) are accepted and ignored: the
     emulator answers the whole nested value.
     """
+    if raw.lstrip().startswith("["):
+        # Meta's own SDK (facebook_business) sends list parameters JSON-encoded, and Graph accepts them.
+        return [str(name) for name in json.loads(raw)]
     names, depth, current = [], 0, []
     for char in raw:
         if char in "{(":

@@ -10,7 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from .api import ApiRequest, GraphApi
+from .api import VERSIONED_PATH, ApiRequest, ApiResponse, GraphApi
 from .faults import Fault, FaultBook
 from .jobs import ReportRuns
 from .usage import CallBudgets
@@ -114,6 +114,8 @@ class GraphEmulator:
         url = urlsplit(target)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         params = {**query, **_form_params(body, content_type)}
+        if method == "POST" and "batch" in params and _is_version_root(url.path):
+            return self._serve_batch(url.path, params["batch"], authorization)
         request = ApiRequest(method, url.path, params, authorization)
         response = self._api.handle(request)
         logged = {key: (REDACTED if key == "access_token" else value) for key, value in params.items()}
@@ -122,6 +124,26 @@ class GraphEmulator:
         with self._log_lock:
             self.requests.append(entry)
         return response
+
+
+    def _serve_batch(self, root: str, batch: str, authorization):
+        """Graph batch requests (POST /vXX.X/ with `batch`, as Meta's SDK sends them): each item is
+        answered, logged and counted as its own call, as Meta counts them against the budgets.
+        https://developers.facebook.com/docs/graph-api/batch-requests"""
+        answers = []
+        for item in json.loads(batch):
+            target = root.rstrip("/") + "/" + item["relative_url"].lstrip("/")
+            body = (item.get("body") or "").encode()
+            answer = self._serve(item.get("method", "GET").upper(), target, authorization, body,
+                                 "application/x-www-form-urlencoded")
+            answers.append({"code": answer.status, "body": answer.body.decode("utf-8", "replace"),
+                            "headers": [{"name": name, "value": value} for name, value in answer.headers.items()]})
+        return ApiResponse(200, json.dumps(answers).encode())
+
+
+def _is_version_root(path: str) -> bool:
+    match = VERSIONED_PATH.match(path)
+    return bool(match) and (match.group(3) or "/") == "/"
 
 
 def _form_params(body: bytes, content_type: str) -> dict:

@@ -555,3 +555,27 @@ def test_opt_in_breakdowns_answer_no_rows_until_the_account_opts_in(http, emu, d
     finally:
         ds.breakdown_opt_in_accounts.clear()
     assert rows and all(breakdown in row for row in rows)
+
+# ---------------------------------------------------------------- what Meta's own SDK sends
+
+
+def test_fields_sent_as_a_json_array_are_read_like_a_comma_list(http, emu, ds):
+    account = ds.accounts[0]
+    as_list = get(http, emu, f"/{account}/campaigns", fields="id,name")
+    as_json = get(http, emu, f"/{account}/campaigns", fields=json.dumps(["id", "name"]))
+    assert as_json.status_code == 200, as_json.text
+    assert as_json.json()["data"] == as_list.json()["data"]
+
+
+def test_a_batch_request_answers_each_item_and_counts_each_as_a_call(http, emu, ds):
+    account = ds.accounts[0]
+    batch = [
+        {"method": "GET", "relative_url": f"{account}/campaigns?fields=id&limit=2"},
+        {"method": "GET", "relative_url": "unknown_node_123?fields=id"},
+    ]
+    response = http.post(f"{emu.base_url}/v25.0/", data={"batch": json.dumps(batch)})
+    assert response.status_code == 200, response.text
+    first, second = response.json()
+    assert first["code"] == 200 and len(json.loads(first["body"])["data"]) == 2
+    assert second["code"] >= 400 and "error" in json.loads(second["body"])
+    assert [entry.path for entry in emu.requests] == [f"/v25.0/{account}/campaigns", "/v25.0/unknown_node_123"]
