@@ -34,6 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PEER_VENV = ROOT / ".benchmarks" / "peer-venv"
 PEER_PACKAGE = "airbyte-source-facebook-marketing==6.1.9"
 PAGE = 500
+CAMPAIGN_STATUSES = ["ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "IN_PROCESS", "WITH_ISSUES"]
+ADSET_STATUSES = [*CAMPAIGN_STATUSES, "CAMPAIGN_PAUSED"]
+AD_STATUSES = [*ADSET_STATUSES, "ADSET_PAUSED", "DISAPPROVED", "PENDING_BILLING_INFO", "PENDING_REVIEW", "PREAPPROVED"]
 WORK = {
     # name: (our streams, peer streams, bare streams)
     "objects": (["campaigns", "adsets", "ads"], ["campaigns", "ad_sets", "ads"], []),
@@ -55,18 +58,20 @@ def main() -> None:
     parser.add_argument("--work", choices=[*WORK, "both"], default="both")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--accounts", type=int, default=2)
-    parser.add_argument("--campaigns", type=int, default=100, help="campaigns per account (x2 adsets x2 ads)")
+    parser.add_argument("--campaigns", type=int, default=25, help="insights: campaigns per account (x2 adsets x2 ads)")
+    parser.add_argument("--object-campaigns", type=int, default=1500, help="objects: campaigns per account (x2 adsets x2 ads)")
     parser.add_argument("--days", type=int, default=30, help="insights days, ending yesterday")
     args = parser.parse_args()
 
-    dataset = Dataset.generate(accounts=args.accounts, campaigns_per_account=args.campaigns, seed=11)
-    ids = [account.removeprefix("act_") for account in dataset.accounts]
-    workdir = Path(tempfile.mkdtemp(prefix="side-by-side-"))
-    with GraphEmulator(dataset, token=TOKEN) as emulator:
-        first_day = dataset.today() - timedelta(days=args.days)
-        last_day = dataset.today() - timedelta(days=1)
-        connectors = _connectors(emulator, ids, first_day, last_day, workdir)
-        for work in WORK if args.work == "both" else [args.work]:
+    for work in WORK if args.work == "both" else [args.work]:
+        campaigns = args.object_campaigns if work == "objects" else args.campaigns
+        dataset = Dataset.generate(accounts=args.accounts, campaigns_per_account=campaigns, seed=11)
+        ids = [account.removeprefix("act_") for account in dataset.accounts]
+        workdir = Path(tempfile.mkdtemp(prefix=f"side-by-side-{work}-"))
+        with GraphEmulator(dataset, token=TOKEN) as emulator:
+            first_day = dataset.today() - timedelta(days=args.days)
+            last_day = dataset.today() - timedelta(days=1)
+            connectors = _connectors(emulator, ids, first_day, last_day, workdir)
             results: dict[str, list[Measured]] = {}
             for _ in range(args.runs):
                 for name, (argv, env, catalogs) in connectors.items():
@@ -74,10 +79,11 @@ def main() -> None:
                     if catalog is None:
                         continue
                     emulator.reset_log()
-                    measured = run_measured([*argv, "read", "--config", str(workdir / f"{name}.json"), "--catalog", catalog], workdir, env=env, label=name)
+                    config = str(workdir / f"{name}.json")
+                    measured = run_measured([*argv, "read", "--config", config, "--catalog", catalog], workdir, env=env, label=name)
                     measured.calls = len(emulator.requests)
                     results.setdefault(name, []).append(measured)
-            _print_table(work, results, _minimum_calls(dataset, ids, work, emulator, results))
+        _print_table(work, results, _minimum_calls(ids, results))
 
 
 def _connectors(emulator, account_ids, first_day, last_day, workdir: Path) -> dict:
@@ -90,6 +96,8 @@ def _connectors(emulator, account_ids, first_day, last_day, workdir: Path) -> di
         "account_ids": account_ids, "credentials": {"auth_type": "Service", "access_token": TOKEN},
         "start_date": f"{first_day.isoformat()}T00:00:00Z", "end_date": f"{last_day.isoformat()}T23:59:59Z",
         "insights_lookback_window": 1,
+        # Every status, as ours with include_deleted (the peer's default leaves deleted objects out).
+        "campaign_statuses": CAMPAIGN_STATUSES, "adset_statuses": ADSET_STATUSES, "ad_statuses": AD_STATUSES,
     }
     bare_config = {**ours_config}
     env = {**os.environ, "GRAPH_URL": emulator.base_url, "PYTHONPATH": str(ROOT)}
@@ -118,7 +126,7 @@ def _discover(argv, config_path, workdir, env) -> dict:
     raise RuntimeError(f"{argv} discover failed: {completed.stdout[-2000:]} {completed.stderr[-2000:]}")
 
 
-def _minimum_calls(dataset, account_ids, work: str, emulator, results) -> int:
+def _minimum_calls(account_ids, results) -> int:
     ours = results.get("source-facebook-ads")
     if not ours:
         return 0
