@@ -303,13 +303,14 @@ class AimdPacer(AbstractAPIBudget):
                 return []
             old, pace.rate = pace.rate, pace.rate_before_ramp_step
             pace.last_increase = now  # no additive step right away; a usage cut may still follow
-            return [_pace_change_line(key, old, pace.rate, f"usage {peak}: the ramp ends; back to the last pace that showed headroom")]
+            cause = f"usage {peak}: the ramp ends; back to the last pace that showed headroom"
+            return [*self.increases.flush_key(key, now), _pace_change_line(key, old, pace.rate, cause)]
         if governing is None or now - pace.last_increase < SLOW_START_INTERVAL_SECONDS or pace.rate >= self._ceiling:
             return []  # unknown own usage never justifies growth
         old = pace.rate_before_ramp_step = pace.rate
         pace.rate = min(self._ceiling, pace.rate * SLOW_START_FACTOR)
         pace.last_increase = now
-        return [_pace_change_line(key, old, pace.rate, f"usage {peak}, under {SLOW_START_EXIT_PERCENT:g}%: ramping up")]
+        return self.increases.on_increase(key, old, pace.rate, f"usage {peak}, under {SLOW_START_EXIT_PERCENT:g}%: ramping up", now)
 
     def _additive_increase_multiplicative_decrease(
         self, key: str, pace: _KeyPace, governing: Optional[UsageFigure], peak: UsageFigure, now: float

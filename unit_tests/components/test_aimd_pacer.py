@@ -313,7 +313,7 @@ def test_increases_are_logged_as_one_summary_a_minute_not_one_line_a_step(clock:
     with caplog.at_level(logging.INFO, logger="airbyte"):
         for _ in range(int(150 / INCREASE_INTERVAL_SECONDS)):
             clock.advance(INCREASE_INTERVAL_SECONDS)
-            respond(pacer, A, headers=usage("111", 1))
+            respond(pacer, A, headers=usage("111", 10))  # above the ramp's mark: additive steps
     steps = round((pacer.current_rate("act_111") - 2.0) / RATE_INCREASE_STEP_PER_SECOND)
     lines = [record.getMessage() for record in caplog.records]
     assert steps > 20
@@ -328,7 +328,7 @@ def test_a_cut_first_logs_the_increases_before_it(clock: FakeClock, caplog: pyte
     pacer = pacer_on(clock)
     with caplog.at_level(logging.INFO, logger="airbyte"):
         clock.advance(INCREASE_INTERVAL_SECONDS)
-        respond(pacer, A, headers=usage("111", 1))
+        respond(pacer, A, headers=usage("111", 10))
         clock.advance(INCREASE_INTERVAL_SECONDS)
         respond(pacer, A, headers=usage("111", 95))
     lines = [record.getMessage() for record in caplog.records]
