@@ -181,52 +181,52 @@ def test_the_pace_doubles_every_second_while_usage_stays_near_zero(clock: FakeCl
     pacer = pacer_on(clock)
     rates = []
     for _ in range(4):
-        respond(pacer, A, headers=usage("111", 1))
+        respond(pacer, A, headers=usage("111", 0))
         rates.append(pacer.current_rate("act_111"))
-        respond(pacer, A, headers=usage("111", 1))  # within the second: no second doubling
+        respond(pacer, A, headers=usage("111", 0))  # within the second: no second doubling
         clock.advance(SLOW_START_INTERVAL_SECONDS)
     assert rates == [4.0, 8.0, RATE_CEILING_PER_SECOND, RATE_CEILING_PER_SECOND]
 
 
 def test_usage_above_the_ramp_mark_takes_back_the_last_doubling_and_the_pace_then_creeps(clock: FakeClock) -> None:
     pacer = pacer_on(clock)
-    respond(pacer, A, headers=usage("111", 1))
+    respond(pacer, A, headers=usage("111", 0))
     clock.advance(SLOW_START_INTERVAL_SECONDS)
-    respond(pacer, A, headers=usage("111", 2))
+    respond(pacer, A, headers=usage("111", 0))
     assert pacer.current_rate("act_111") == 8.0
     clock.advance(SLOW_START_INTERVAL_SECONDS)
     respond(pacer, A, headers=usage("111", SLOW_START_EXIT_PERCENT + 1))
     assert pacer.current_rate("act_111") == 4.0
     for _ in range(3):  # the ramp is over for the sync: low usage again only adds steps
         clock.advance(INCREASE_INTERVAL_SECONDS)
-        respond(pacer, A, headers=usage("111", 1))
+        respond(pacer, A, headers=usage("111", 0))
     assert pacer.current_rate("act_111") == pytest.approx(4.0 + 3 * RATE_INCREASE_STEP_PER_SECOND)
 
 
 def test_a_budget_showing_use_from_the_first_answer_is_never_ramped(clock: FakeClock) -> None:
-    # A tight budget (20 calls per window): two calls already show 10%.
+    # A budget of 20 calls per window: one call already shows 5%.
     pacer = pacer_on(clock)
     respond(pacer, A, headers=usage("111", 10))
     clock.advance(SLOW_START_INTERVAL_SECONDS)
-    respond(pacer, A, headers=usage("111", 1))
+    respond(pacer, A, headers=usage("111", 0))
     assert pacer.current_rate("act_111") == 2.0 + RATE_INCREASE_STEP_PER_SECOND
 
 
 def test_a_throttle_ends_the_ramp(clock: FakeClock) -> None:
     pacer = pacer_on(clock)
-    respond(pacer, A, headers=usage("111", 1))
+    respond(pacer, A, headers=usage("111", 0))
     pacer.update_from_response(request(A), graph_response(400, meta_error(80004, 2446079), url=A))
     assert pacer.current_rate("act_111") == 2.0
     pacer.acquire_call(request(A))  # sleeps through the pause
     for _ in range(3):
         clock.advance(INCREASE_INTERVAL_SECONDS)
-        respond(pacer, A, headers=usage("111", 1))
+        respond(pacer, A, headers=usage("111", 0))
     assert pacer.current_rate("act_111") == pytest.approx(2.0 + 3 * RATE_INCREASE_STEP_PER_SECOND)
 
 
 def test_accounts_ramp_on_their_own_figures(clock: FakeClock) -> None:
     pacer = pacer_on(clock)
-    respond(pacer, A, headers=usage("111", 1))
+    respond(pacer, A, headers=usage("111", 0))
     respond(pacer, B, headers=usage("222", 30))
     assert (pacer.current_rate("act_111"), pacer.current_rate("act_222")) == (4.0, 2.0 + RATE_INCREASE_STEP_PER_SECOND)
 
