@@ -115,7 +115,6 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         component_factory.adopt(self._constructor)
         if config:  # built by the adopted factory, so its answers are bounded like every other
             self._constructor.account_today = self._account_today(config)
-
         # The CDK's record queue holds up to 10,000 records between the workers and the main thread:
         # with insights rows (~77 fields, ~30 arrays each) that alone is ~150 MB. The main thread only
         # serialises, so a short queue costs no throughput (issue 10: peak RSS).
