@@ -116,3 +116,16 @@ def test_a_schema_with_a_reference_is_left_to_the_cdk() -> None:
     expected = {"count": "7"}
     TypeTransformer(TransformConfig.DefaultSchemaNormalization).transform(expected, schema)
     assert row == expected
+
+
+LEAF_TYPES = ["string", "number", "integer", "boolean", "object", "array", "null", ["null", "integer"], ["null", "number"],
+              ["string", "number"], [], ["null", "array"]]
+LEAF_VALUES = [None, True, False, 0, 7, -3, 1.5, 2.0, "12", "1.5", "-3", " 7 ", "yes", "off", "x", "", [], ["4"], {}, {"a": "1"}]
+
+
+@pytest.mark.parametrize("declared", LEAF_TYPES, ids=str)
+def test_every_value_kind_against_every_leaf_type_is_cast_and_warned_as_the_cdk_does(declared) -> None:
+    for value in LEAF_VALUES:
+        schema = {"type": "object", "properties": {"v": {"type": declared, "items": {"type": ["null", "number"]}}}}
+        cdk, compiled = normalize_both({"v": copy.deepcopy(value)}, schema)
+        assert compiled == cdk, value
