@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import deque
+from types import SimpleNamespace
 from dataclasses import InitVar, dataclass
 from typing import Any, Callable, Mapping, Optional
 
 from airbyte_cdk.sources.utils.transform import TransformConfig, TypeTransformer
-from jsonschema import ValidationError
 
 logger = logging.getLogger("airbyte")
 
@@ -145,8 +144,9 @@ class _Walk:
         return value
 
     def _warn(self, value: Any, node: _Node, path: tuple) -> None:
-        error = ValidationError("", validator="type", path=deque(path), instance=value, validator_value=node.schema["type"])
-        logger.warning(self._normalizer.get_error_message(error))
+        # The CDK's message, from the three attributes of a jsonschema error it reads.
+        error = SimpleNamespace(path=path, instance=value, validator_value=node.schema["type"])
+        logger.warning(self._normalizer.get_error_message(error))  # type: ignore[arg-type]
 
 
 @dataclass
