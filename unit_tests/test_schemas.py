@@ -32,6 +32,8 @@ STREAM_OBJECT = {
     "adimages": "adimage",
     "advideos": "advideo",
     "custom_audiences": "customaudience",
+    "custom_conversions": "customconversion",
+    "activities": "adactivity",
     "account_insights": "adsinsights",
     "campaign_insights": "adsinsights",
     "adset_insights": "adsinsights",
@@ -72,6 +74,11 @@ FORBIDDEN = {
         "updated_by",  # a person
     },
     "advideo": {"admin_creator", "from"},  # people / pages behind the upload
+    "adactivity": {"actor_name"},  # a person's name (actor_id is kept: who changed what)
+    "customconversion": {
+        "business",  # the owning Business: business_management territory, not ads_read
+        "offline_conversion_data_set",  # offline event sets were folded into datasets by Meta
+    },
 }
 
 # In the 26.0 SDK lists but not in the 25.0 SDK: v25.0 (the connector's default version) may
@@ -104,6 +111,8 @@ INSIGHTS_COUNTS = {
     "inline_post_engagement",
     "full_view_impressions",
     "full_view_reach",
+    "instant_experience_clicks_to_open",
+    "instant_experience_clicks_to_start",
 }
 INSIGHTS_NUMBERS = {
     "spend",
@@ -124,6 +133,12 @@ INSIGHTS_NUMBERS = {
     "unique_inline_link_click_ctr",
     "unique_link_clicks_ctr",
     "social_spend",
+    "auction_bid",
+    "auction_competitiveness",
+    "auction_max_competitor_bid",
+    "canvas_avg_view_percent",
+    "canvas_avg_view_time",
+    "qualifying_question_qualify_answer_rate",
 }
 INSIGHTS_STRINGS = {
     "date_start",
@@ -144,6 +159,15 @@ INSIGHTS_STRINGS = {
     "quality_ranking",
     "engagement_rate_ranking",
     "conversion_rate_ranking",
+    "created_time",
+    "updated_time",
+}
+# list<AdsHistogramStats> in the SDK: each value is a list of integers (a curve).
+INSIGHTS_HISTOGRAMS = {
+    "video_play_curve_actions",
+    "video_play_retention_0_to_15s_actions",
+    "video_play_retention_20_to_60s_actions",
+    "video_play_retention_graph_actions",
 }
 INSIGHTS_REQUIRED_METRICS = {
     "impressions", "reach", "frequency", "clicks", "unique_clicks", "inline_link_clicks",
@@ -242,6 +266,8 @@ def test_id_first(stream):
     props = list(load_schema(stream)["properties"])
     if "id" in props:
         assert props[0] == "id"
+    elif stream == "activities":  # no id at Meta: the event's time and type come first
+        assert props[:2] == ["event_time", "event_type"]
     else:
         assert props[:2] == ["date_start", "date_stop"]
 
@@ -327,6 +353,10 @@ def test_ad_account_and_adaccounts_are_the_same():
         ("custom_audiences", {"id", "account_id", "name", "time_created", "time_updated",
                               "approximate_count_lower_bound",
                               "approximate_count_upper_bound", "subtype"}),
+        ("custom_conversions", {"id", "account_id", "name", "custom_event_type", "rule", "creation_time",
+                                "last_fired_time", "is_archived", "pixel"}),
+        ("activities", {"event_time", "event_type", "translated_event_type", "object_id", "object_name",
+                        "object_type", "actor_id", "extra_data"}),
     ],
 )
 def test_key_fields_present(stream, required):
@@ -346,6 +376,7 @@ def test_fields_parameter_stays_reasonable():
 NOT_TIMESTAMPS = {
     "ad_active_time", "campaign_active_time", "campaign_group_active_time",  # durations
     "delete_time", "page_deletion_marked_delete_time",  # unix seconds (int)
+    "canvas_avg_view_time",  # seconds, a number
 }
 
 
@@ -409,6 +440,11 @@ def test_insights_metrics_typed_numerically(stream):
             assert t == {"null", "integer"}, name
         elif name in INSIGHTS_NUMBERS:
             assert t == {"null", "number"}, name
+        elif name in INSIGHTS_HISTOGRAMS:
+            sub = prop["items"]["properties"]
+            assert types_of(sub["action_type"]) == {"null", "string"}, name
+            for key in ("value", *ATTRIBUTION_KEYS):
+                assert types_of(sub[key]) == {"null", "array"} and types_of(sub[key]["items"]) == {"null", "integer"}, f"{name}.{key}"
         else:
             assert t == {"null", "array"}, f"{name}: unclassified insights field"
             item = prop["items"]
@@ -419,6 +455,58 @@ def test_insights_metrics_typed_numerically(stream):
             assert types_of(sub["value"]) == {"null", "number"}, name
             for key in ATTRIBUTION_KEYS:
                 assert types_of(sub[key]) == {"null", "number"}, f"{name}.{key}"
+
+
+# The `ads_insights` properties of Airbyte's source-facebook-marketing (its field names only): the
+# coverage users of that connector expect from ad_insights.
+PEER_AD_INSIGHTS = set("""
+account_currency account_id account_name action_values actions ad_click_actions ad_id ad_impression_actions ad_name
+adset_id adset_name attribution_setting auction_bid auction_competitiveness auction_max_competitor_bid buying_type
+campaign_id campaign_name canvas_avg_view_percent canvas_avg_view_time catalog_segment_actions catalog_segment_value
+catalog_segment_value_mobile_purchase_roas catalog_segment_value_omni_purchase_roas
+catalog_segment_value_website_purchase_roas clicks conversion_rate_ranking conversion_values conversions
+converted_product_quantity converted_product_value cost_per_15_sec_video_view cost_per_2_sec_continuous_video_view
+cost_per_action_type cost_per_ad_click cost_per_conversion cost_per_estimated_ad_recallers cost_per_inline_link_click
+cost_per_inline_post_engagement cost_per_outbound_click cost_per_thruplay cost_per_unique_action_type
+cost_per_unique_click cost_per_unique_inline_link_click cost_per_unique_outbound_click cpc cpm cpp created_time ctr
+date_start date_stop engagement_rate_ranking estimated_ad_recallers frequency full_view_impressions full_view_reach
+impressions inline_link_click_ctr inline_link_clicks inline_post_engagement instant_experience_clicks_to_open
+instant_experience_clicks_to_start instant_experience_outbound_clicks mobile_app_purchase_roas objective
+optimization_goal outbound_clicks outbound_clicks_ctr purchase_roas qualifying_question_qualify_answer_rate
+quality_ranking reach social_spend spend unique_actions unique_clicks unique_ctr unique_inline_link_click_ctr
+unique_inline_link_clicks unique_link_clicks_ctr unique_outbound_clicks unique_outbound_clicks_ctr updated_time
+video_15_sec_watched_actions video_30_sec_watched_actions video_avg_time_watched_actions
+video_continuous_2_sec_watched_actions video_p100_watched_actions video_p25_watched_actions video_p50_watched_actions
+video_p75_watched_actions video_p95_watched_actions video_thruplay_watched_actions video_play_actions
+video_play_curve_actions video_play_retention_0_to_15s_actions video_play_retention_20_to_60s_actions
+video_play_retention_graph_actions video_time_watched_actions website_ctr website_purchase_roas
+""".split())
+# Issue 12's additions to every insights level, less those of one level and below: an auction is
+# entered by one ad; an account row has no object creation time.
+ADDED_FIELDS = {
+    "ad_click_actions", "ad_impression_actions", "auction_bid", "auction_competitiveness", "auction_max_competitor_bid",
+    "canvas_avg_view_percent", "canvas_avg_view_time", "catalog_segment_actions", "catalog_segment_value",
+    "catalog_segment_value_mobile_purchase_roas", "catalog_segment_value_omni_purchase_roas",
+    "catalog_segment_value_website_purchase_roas", "converted_product_quantity", "converted_product_value",
+    "cost_per_ad_click", "created_time", "instant_experience_clicks_to_open", "instant_experience_clicks_to_start",
+    "instant_experience_outbound_clicks", "qualifying_question_qualify_answer_rate", "updated_time",
+    "video_play_curve_actions", "video_play_retention_0_to_15s_actions", "video_play_retention_20_to_60s_actions",
+    "video_play_retention_graph_actions", "video_time_watched_actions",
+}
+AD_LEVEL_ONLY = {"auction_bid", "auction_competitiveness", "auction_max_competitor_bid"}
+NOT_AT_ACCOUNT_LEVEL = {"created_time", "updated_time"}
+
+
+def test_ad_insights_covers_at_least_98_percent_of_the_peer_ads_insights_properties():
+    covered = PEER_AD_INSIGHTS & set(load_schema("ad_insights")["properties"])
+    assert len(covered) >= 0.98 * len(PEER_AD_INSIGHTS), sorted(PEER_AD_INSIGHTS - covered)
+
+
+@pytest.mark.parametrize("stream", sorted(INSIGHTS_LEVEL))
+def test_each_level_has_the_added_fields_that_exist_at_that_level(stream):
+    level = INSIGHTS_LEVEL[stream]
+    expected = ADDED_FIELDS - (AD_LEVEL_ONLY if level != "ad" else set()) - (NOT_AT_ACCOUNT_LEVEL if level == "account" else set())
+    assert set(load_schema(stream)["properties"]) & ADDED_FIELDS == expected
 
 
 # ---------------------------------------------------------------------------- wire samples
@@ -482,6 +570,21 @@ SAMPLES = {
                      "1d_view": 100}],
         "purchase_roas": [{"action_type": "omni_purchase", "value": 3.21}],
         "quality_ranking": "ABOVE_AVERAGE",
+        "video_play_curve_actions": [{"action_type": "video_view", "value": [100, 84, 61, 40, 22]}],
+        "auction_bid": 5.12, "instant_experience_clicks_to_open": 14, "created_time": "2026-03-01",
+    },
+    "activities": {
+        "event_time": "2026-11-20T10:15:30+0000", "event_type": "update_ad_set_budget",
+        "translated_event_type": "Ad set budget updated", "object_id": "2386", "object_name": "DE 25-44",
+        "object_type": "CAMPAIGN", "actor_id": "100200300", "application_name": "Ads Manager",
+        "date_time_in_timezone": "11/20/2026 at 11:15am CET",
+        "extra_data": '{"old_value":{"old_value":2000},"new_value":{"new_value":3000}}',
+    },
+    "custom_conversions": {
+        "id": "2389", "account_id": "123", "name": "Purchase", "custom_event_type": "PURCHASE",
+        "rule": '{"url":{"i_contains":"thank-you"}}', "default_conversion_value": 0, "retention_days": 0,
+        "creation_time": "2026-01-15T09:30:00+0000", "is_archived": False, "pixel": {"id": "555"},
+        "data_sources": [{"id": "555", "source_type": "PIXEL", "name": "Shop pixel"}],
     },
 }
 

@@ -14,7 +14,7 @@ import math
 import re
 import time
 
-from . import errors, insights
+from . import activities, errors, insights
 from .edge_filters import edge_predicate
 from .errors import GraphError
 from .faults import ANSWER_KINDS, DELAY_KINDS, DRIBBLE_KINDS, HEADER_KINDS, JOB_KINDS, PAGE_KINDS
@@ -28,7 +28,8 @@ CURRENT_VERSION = "v25.0"
 VERSIONED_PATH = re.compile(r"^/v(\d+)\.(\d+)(/.*)?$")
 ACCOUNT_IN_PATH = re.compile(r"/(act_[^/]+)")
 EDGE_KINDS = {"campaigns": "campaign", "adsets": "adset", "ads": "ad", "adcreatives": "adcreative",
-              "adimages": "adimage", "advideos": "advideo", "customaudiences": "customaudience"}
+              "adimages": "adimage", "advideos": "advideo", "customaudiences": "customaudience",
+              "customconversions": "customconversion"}
 BAD_GATEWAY_HTML = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
                     b"<body><h1>Bad Gateway</h1><p>The server returned an invalid response.</p></body></html>")
 
@@ -166,6 +167,8 @@ class GraphApi:
             kind = EDGE_KINDS[tail[0]]
             predicate = edge_predicate(kind, req.params)
             return self._node_page(req, self.ds.nodes(account.id, kind), kind, predicate)
+        if tail == ["activities"]:
+            return self._activities_page(req, account)
         raise errors.unknown_path("/" + "/".join(tail))
 
     def _object(self, req, object_id, tail):
@@ -230,6 +233,17 @@ class GraphApi:
                     yield (index,), nodes[index]
 
         return self._page(req, rows_from, 1, lambda node: render(self.ds, node, fields))
+
+    def _activities_page(self, req, account):
+        fields = self._fields(req, "adactivity")
+        since, until = activities.window(req.params)
+        events = [event for event in activities.account_activities(self.ds, account.id) if since <= event.at <= until]
+
+        def rows_from(start):
+            for index in range(start[0], len(events)):
+                yield (index,), events[index]
+
+        return self._page(req, rows_from, 1, lambda event: activities.render_activity(self.ds, event, fields))
 
     def _page(self, req, rows_from, cursor_size, to_json):
         limit = page_limit(req.params)

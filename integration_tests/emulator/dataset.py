@@ -10,7 +10,7 @@ import datetime as dt
 import time
 import zoneinfo
 
-from . import insights
+from . import activities, insights
 from .graph_format import to_unix, utc_day
 from .stable_hash import between, chance, hex_digest, pick, stable_int
 from .statuses import EFFECTIVE_STATUSES, HIDDEN_BY_DEFAULT
@@ -26,12 +26,14 @@ STREAM_KINDS = {
     "me": "user", "adaccounts": "adaccount", "ad_account": "adaccount", "businesses": "business",
     "campaigns": "campaign", "adsets": "adset", "ads": "ad", "adcreatives": "adcreative",
     "adimages": "adimage", "advideos": "advideo", "custom_audiences": "customaudience",
+    "custom_conversions": "customconversion",
 }
 INSIGHT_STREAM_LEVELS = {"account_insights": "account", "campaign_insights": "campaign",
                          "adset_insights": "adset", "ad_insights": "ad"}
 # Kinds whose node ids start with these digits (18-digit ids, like Meta's).
 ID_PREFIXES = {"campaign": "12021", "adset": "12022", "ad": "12023", "adcreative": "12024",
-               "advideo": "10215", "customaudience": "23852", "business": "10018", "user": "10009"}
+               "advideo": "10215", "customaudience": "23852", "customconversion": "23853", "business": "10018",
+               "user": "10009"}
 
 ACCOUNT_PROFILES = (  # name, currency, countries its ads deliver in (heaviest first)
     ("Acme Retail US", "USD", ("US", "CA")),
@@ -50,6 +52,7 @@ AUDIENCE_LABELS = ("Broad", "Lookalike 1%", "Interests - Fitness", "Website Visi
                    "Advantage+ Audience")
 AD_FORMATS = ("Single Image", "Carousel", "Video 15s", "Collection", "Reels 9x16")
 AUDIENCE_SUBTYPES = ("CUSTOM", "WEBSITE", "LOOKALIKE", "ENGAGEMENT")
+CONVERSION_EVENTS = ("PURCHASE", "LEAD", "ADD_TO_CART", "COMPLETE_REGISTRATION")
 
 
 @dataclasses.dataclass(slots=True, eq=False)
@@ -96,7 +99,8 @@ class Dataset:
     @classmethod
     def generate(cls, accounts=2, campaigns_per_account=6, adsets_per_campaign=2, ads_per_adset=2,
                  creatives_per_account=4, images_per_account=3, videos_per_account=2, audiences_per_account=3,
-                 businesses=2, seed=1, history_days=90, timezone_name="Etc/UTC", now=None, retired_pct=None):
+                 conversions_per_account=2, businesses=2, seed=1, history_days=90, timezone_name="Etc/UTC", now=None,
+                 retired_pct=None):
         """A deterministic dataset: the same arguments (and day) give the same objects and rows.
 
         Object times spread over the `history_days` before `now` (default: the real clock,
@@ -115,7 +119,8 @@ class Dataset:
             ds.businesses.append(ds._add_business(index))
         for index in range(accounts):
             ds._add_account(index, timezone_name, campaigns_per_account, adsets_per_campaign, ads_per_adset,
-                            creatives_per_account, images_per_account, videos_per_account, audiences_per_account)
+                            creatives_per_account, images_per_account, videos_per_account, audiences_per_account,
+                            conversions_per_account)
         return ds
 
     def _next_id(self, kind: str) -> str:
@@ -141,7 +146,8 @@ class Dataset:
                               BUSINESS_NAMES[index % len(BUSINESS_NAMES)] + (f" {index + 1}" if index >= 4 else ""),
                               created, self._spread(created, 100, "business-upd", index)))
 
-    def _add_account(self, index, timezone_name, campaigns, adsets, ads, creatives, images, videos, audiences):
+    def _add_account(self, index, timezone_name, campaigns, adsets, ads, creatives, images, videos, audiences,
+                     conversions):
         number = ACCOUNT_NUMBER_BASE + index + 1
         name, currency, countries = ACCOUNT_PROFILES[index % len(ACCOUNT_PROFILES)]
         if index >= len(ACCOUNT_PROFILES):
@@ -164,6 +170,8 @@ class Dataset:
             self._add_creative(account, n)
         for n in range(audiences):
             self._add_audience(account, n)
+        for n in range(conversions):
+            self._add_conversion(account, n)
         self._ads_under[account.id] = []
         for c in range(campaigns):
             campaign = self._add_campaign(account, c)
@@ -257,6 +265,11 @@ class Dataset:
         return self._object_node("customaudience", account, f"{names[subtype]} {index + 1}", self._history_start(),
                                  props={"subtype": subtype})
 
+    def _add_conversion(self, account, index) -> Node:
+        event = CONVERSION_EVENTS[index % len(CONVERSION_EVENTS)]
+        return self._object_node("customconversion", account, f"{event.replace('_', ' ').title()} - thank-you page",
+                                 self._history_start(), props={"event": event})
+
     # ---------------------------------------------------------------- lookups
     def account_node(self, account_id: str):
         node = self.by_id.get(account_id)
@@ -288,11 +301,16 @@ class Dataset:
 
         campaigns/adsets/ads leave out ARCHIVED and DELETED objects unless include_deleted
         (Meta's default). updated_after (datetime or unix seconds) keeps objects updated
-        strictly later. Insights streams give (level id, date_start) pairs for last_30d with
-        time_increment=1; the level id of account_insights is the numeric account_id.
+        strictly later. activities gives (object_id, event_type, event_time) keys. Insights streams
+        give (level id, date_start) pairs for last_30d with time_increment=1; the level id of
+        account_insights is the numeric account_id.
         """
         if stream in INSIGHT_STREAM_LEVELS:
             return self._expected_insight_keys(INSIGHT_STREAM_LEVELS[stream], account_id)
+        if stream == "activities":   # (object_id, event_type, event_time) of every event
+            threshold = to_unix(updated_after) if updated_after is not None else None
+            return {event.key for acc in ([account_id] if account_id else self.accounts)
+                    for event in activities.account_activities(self, acc) if threshold is None or event.at > threshold}
         nodes = self._stream_nodes(stream, account_id)
         if STREAM_KINDS[stream] in EFFECTIVE_STATUSES and not include_deleted:
             nodes = [n for n in nodes if n.effective_status not in HIDDEN_BY_DEFAULT]

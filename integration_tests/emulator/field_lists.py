@@ -18,6 +18,8 @@ NODE_TYPE_NAMES = {
     "adimage": "AdImage",
     "advideo": "AdVideo",
     "customaudience": "CustomAudience",
+    "customconversion": "CustomConversion",
+    "adactivity": "AdActivity",
     "adsinsights": "AdsInsights",
 }
 

@@ -54,13 +54,43 @@ BREAKDOWN_PROFILES = {
     "impression_device": (("android_smartphone", 40), ("iphone", 35), ("desktop", 12), ("ipad", 5),
                           ("android_tablet", 4), ("other", 4)),
     "platform_position": (("feed", 45), ("instagram_stories", 15), ("instagram_reels", 13), ("facebook_reels", 12),
-                          ("video_feeds", 5), ("marketplace", 5), ("right_hand_column", 3), ("search", 2)),
+                          ("video_feeds", 5), ("marketplace", 5), ("right_hand_column", 3), ("search", 2),
+                          ("facebook_stories", 4), ("instagram_explore", 3), ("an_classic", 3), ("rewarded_video", 1),
+                          ("messenger_inbox", 2), ("messenger_stories", 1)),
     "frequency_value": (("1", 55), ("2", 22), ("3", 10), ("4", 6), ("5", 4), ("6-10", 3)),
     "hourly_stats_aggregated_by_audience_time_zone": tuple(
         (f"{hour:02d}:00:00 - {hour:02d}:59:59", 2 + (hour * 7) % 5) for hour in range(24)),
     "country": None,
+    "region": None,
+    "dma": (("New York", 22), ("Los Angeles", 18), ("Chicago", 12), ("Dallas-Ft. Worth", 9), ("Houston", 8),
+            ("Atlanta", 7), ("Unknown", 24)),
+    # Hours of the ad account's day, as Meta labels them ("00:00:00 - 00:59:59"), busiest in the evening.
+    "hourly_stats_aggregated_by_advertiser_time_zone": tuple(
+        (f"{hour:02d}:00:00 - {hour:02d}:59:59", weight) for hour, weight in enumerate(
+            (3, 2, 1, 1, 1, 2, 3, 5, 6, 6, 6, 6, 7, 6, 6, 6, 6, 7, 8, 9, 9, 8, 6, 4))),
 }
 COUNTRY_WEIGHTS = (60, 25, 10, 5, 3, 2)
+# Regions of the countries the emulated accounts deliver in (other countries: one "Unknown" region).
+REGIONS = {"US": ("California", "Texas", "New York", "Florida"), "CA": ("Ontario", "Quebec", "British Columbia"),
+           "DE": ("Bavaria", "Berlin", "Hesse"), "FR": ("Ile-de-France", "Provence-Alpes-Cote d'Azur"),
+           "GB": ("England", "Scotland", "Wales"), "AU": ("New South Wales", "Victoria")}
+# Placements belong to one platform: a (publisher_platform, platform_position) pair outside this
+# table never appears in Meta's rows.
+PLATFORM_POSITIONS = {
+    "facebook": frozenset({"feed", "facebook_reels", "facebook_stories", "marketplace", "right_hand_column", "search",
+                           "video_feeds"}),
+    "instagram": frozenset({"feed", "instagram_stories", "instagram_reels", "instagram_explore"}),
+    "audience_network": frozenset({"an_classic", "rewarded_video"}),
+    "messenger": frozenset({"messenger_inbox", "messenger_stories"}),
+}
+# Fields Meta refuses with a breakdown (Insights API Breakdowns, "Hourly Breakdowns": no unique
+# fields, reach included; video_p*_watched_actions "do not support region breakdown").
+UNIQUE_FIELDS = frozenset({"reach", "frequency", "cpp"})
+REFUSED_WITH_BREAKDOWN = {
+    "hourly_stats_aggregated_by_advertiser_time_zone": lambda field: field in UNIQUE_FIELDS or "unique" in field,
+    "hourly_stats_aggregated_by_audience_time_zone": lambda field: field in UNIQUE_FIELDS or "unique" in field,
+    "region": lambda field: field.startswith("video_p") and field.endswith("_watched_actions"),
+}
 ACTION_BREAKDOWNS = frozenset({
     "action_type", "action_device", "action_destination", "action_target_id", "action_reaction",
     "action_video_sound", "action_video_type", "action_carousel_card_id", "action_carousel_card_name",
@@ -123,6 +153,10 @@ def parse_query(params: dict, ds, account_id: str) -> InsightsQuery:
         if breakdown not in BREAKDOWN_PROFILES:
             raise errors.invalid_parameter(f"breakdowns[{index}] must be one of the following values: "
                                            + ", ".join(sorted(BREAKDOWN_PROFILES)))
+    for breakdown in breakdowns:
+        refused = [field for field in fields if REFUSED_WITH_BREAKDOWN.get(breakdown, lambda field: False)(field)]
+        if refused:
+            raise errors.invalid_parameter(f"{refused[0]} is not supported with the {breakdown} breakdown")
     for index, action_breakdown in enumerate(list_param(params.get("action_breakdowns"))):
         if action_breakdown not in ACTION_BREAKDOWNS:   # accepted; only action_type shapes the rows
             raise errors.invalid_parameter(f"action_breakdowns[{index}] must be one of the following values: "
@@ -387,6 +421,9 @@ def split_by_breakdowns(ds, query, lineage, since, until, totals) -> list:
                          for breakdown in query.breakdowns]
     combos = [(tuple(value for value, _ in combo), _product(weight for _, weight in combo))
               for combo in itertools.product(*weighted_options)]
+    if "publisher_platform" in query.breakdowns and "platform_position" in query.breakdowns:
+        platform, position = query.breakdowns.index("publisher_platform"), query.breakdowns.index("platform_position")
+        combos = [combo for combo in combos if combo[0][position] in PLATFORM_POSITIONS[combo[0][platform]]]
     weight_sum = sum(weight for _, weight in combos)
     parts = [[total * weight // weight_sum for total in totals] for _, weight in combos]
     # Rounding leftovers go to the heaviest combination, so additive counters sum exactly.
@@ -405,8 +442,12 @@ def split_by_breakdowns(ds, query, lineage, since, until, totals) -> list:
 
 def _weighted_options(ds, query, lineage, since, until, breakdown):
     options = BREAKDOWN_PROFILES[breakdown]
-    if options is None:   # country: where the account's ads run
-        options = tuple(zip(lineage.account.props["countries"], COUNTRY_WEIGHTS))
+    countries = lineage.account.props["countries"]
+    if breakdown == "country":   # where the account's ads run
+        options = tuple(zip(countries, COUNTRY_WEIGHTS))
+    elif breakdown == "region":
+        regions = [region for country in countries for region in REGIONS.get(country, ("Unknown",))]
+        options = tuple((region, 10) for region in dict.fromkeys(regions))
     return [(value, weight * (50 + stable_int(ds.seed, lineage.node.id, since, until, breakdown, value) % 100))
             for value, weight in options]
 
@@ -453,6 +494,20 @@ def _video_action(count):
 def _roas(action_type, m):
     return [{"action_type": action_type, "value": ratio(m[PURCHASE_VALUE] / m[SPEND])}] \
         if m[SPEND] and m[PURCHASE_VALUE] else None
+
+
+def _stats(action_type, value):
+    """A one-entry list<AdsActionStats>, or None (Meta leaves the field out) without a value."""
+    return [{"action_type": action_type, "value": value}] if value not in (None, "0") else None
+
+
+def _retention_curve(m, points: int, first_second: int = 0):
+    """list<AdsHistogramStats>: the share (%) of video plays still watching at each point, falling from 100."""
+    if not m[VIDEO_VIEWS]:
+        return None
+    kept = 100 * m[THRUPLAYS] // m[VIDEO_VIEWS]   # share that reached the ThruPlay mark
+    curve = [max(kept, 100 - (100 - kept) * (first_second + step) // (first_second + points)) for step in range(points)]
+    return [{"action_type": "video_view", "value": curve}]
 
 
 def _ranking(lineage, kind):
@@ -520,6 +575,31 @@ ROW_FIELDS = {
     "video_p95_watched_actions": lambda o, m: _video_action(m[VIDEO_VIEWS] * 15 // 100),
     "video_p100_watched_actions": lambda o, m: _video_action(m[VIDEO_VIEWS] * 12 // 100),
     "video_30_sec_watched_actions": lambda o, m: _video_action(m[THRUPLAYS] * 80 // 100),
+    "video_time_watched_actions": lambda o, m: _stats("video_view", str(m[VIDEO_VIEWS] * 6 + m[THRUPLAYS] * 9)),
+    "video_play_curve_actions": lambda o, m: _retention_curve(m, 22),
+    "video_play_retention_0_to_15s_actions": lambda o, m: _retention_curve(m, 16),
+    "video_play_retention_20_to_60s_actions": lambda o, m: _retention_curve(m, 9, first_second=20),
+    "video_play_retention_graph_actions": lambda o, m: _retention_curve(m, 22),
+    "ad_click_actions": lambda o, m: _stats("link_click", str(m[CLICKS])),
+    "ad_impression_actions": lambda o, m: _stats("ad_impression", str(m[IMPRESSIONS])),
+    "cost_per_ad_click": lambda o, m: _stats("link_click", _per(m[SPEND], m[CLICKS])),
+    "catalog_segment_actions": lambda o, m: _stats("omni_purchase", str(m[PURCHASES])),
+    "catalog_segment_value": lambda o, m: _stats("omni_purchase", money(m[PURCHASE_VALUE])),
+    "catalog_segment_value_omni_purchase_roas": lambda o, m: _roas("omni_purchase", m),
+    "catalog_segment_value_website_purchase_roas": lambda o, m: _roas("offsite_conversion.fb_pixel_purchase", m),
+    "catalog_segment_value_mobile_purchase_roas": lambda o, m: None,   # the emulated ads sell on the web only
+    "converted_product_quantity": lambda o, m: _stats("omni_purchase", str(m[PURCHASES])),
+    "converted_product_value": lambda o, m: _stats("omni_purchase", money(m[PURCHASE_VALUE])),
+    "instant_experience_clicks_to_open": lambda o, m: str(m[CLICKS] * 12 // 100),
+    "instant_experience_clicks_to_start": lambda o, m: str(m[CLICKS] * 9 // 100),
+    "instant_experience_outbound_clicks": lambda o, m: _stats("outbound_click", str(m[LINK_CLICKS] * 7 // 100)),
+    "canvas_avg_view_percent": lambda o, m: ratio(35 + m[IMPRESSIONS] % 40),
+    "canvas_avg_view_time": lambda o, m: ratio(4 + m[CLICKS] % 9 + m[IMPRESSIONS] % 100 / 100),
+    "qualifying_question_qualify_answer_rate": lambda o, m: _rate(m[LEADS] * 3 // 5, m[LEADS]),
+    # Ad level only: an auction is entered by one ad.
+    "auction_bid": lambda o, m: o.ad and _per(m[SPEND], m[IMPRESSIONS], 1200),
+    "auction_competitiveness": lambda o, m: o.ad and ratio(m[IMPRESSIONS] % 1000 / 1000),
+    "auction_max_competitor_bid": lambda o, m: o.ad and _per(m[SPEND], m[IMPRESSIONS], 1500),
     "quality_ranking": lambda o, m: _ranking(o, "quality"),
     "engagement_rate_ranking": lambda o, m: _ranking(o, "engagement"),
     "conversion_rate_ranking": lambda o, m: _ranking(o, "conversion"),

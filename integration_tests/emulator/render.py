@@ -336,8 +336,25 @@ def render_customaudience(ds, node):
     return values
 
 
+def render_customconversion(ds, node):
+    account = _account(ds, node).props
+    event = node.props["event"]
+    return {
+        "id": node.id, "account_id": account["numeric_id"], "name": node.name,
+        "description": f"{event.replace('_', ' ').title()} on the shop's thank-you page",
+        "custom_event_type": event, "event_source_type": "pixel", "aggregation_rule": "count",
+        "rule": '{"and":[{"event":{"eq":"PageView"}},{"URL":{"i_contains":"/thank-you"}}]}',
+        "default_conversion_value": between(0, 50, node.id, "value"), "retention_days": 0,
+        "creation_time": graph_time(node.created), "first_fired_time": graph_time(node.created + 3600),
+        "last_fired_time": graph_time(node.updated), "is_archived": False, "is_unavailable": False,
+        "pixel": {"id": account["pixel_id"]},
+        "data_sources": [{"id": account["pixel_id"], "source_type": "PIXEL", "name": f"{_account(ds, node).name} Pixel"}],
+    }
+
+
 RENDERERS = {
     "user": render_user, "business": render_business, "adaccount": render_adaccount,
     "campaign": render_campaign, "adset": render_adset, "ad": render_ad, "adcreative": render_adcreative,
     "adimage": render_adimage, "advideo": render_advideo, "customaudience": render_customaudience,
+    "customconversion": render_customconversion,
 }
