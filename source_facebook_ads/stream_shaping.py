@@ -5,12 +5,13 @@ The source calls `shape_streams` once, on the loaded manifest, before the CDK re
 - the shared requester's read timeout is `request_timeout_seconds` (the CDK key takes no template);
 - every stream's `$parameters.fields` (the Graph `fields` it requests) is its schema's properties
   (but those marked `x-not-requested`, which the connector fills in), so request and schema cannot drift;
-- every insights stream gets `$parameters` for its report (`level`, `fields`, `breakdowns`,
-  `action_breakdowns`, `time_increment`, `since`, and `every_status`: the manifest's
-  `definitions.<level>_statuses`, which the report's effective_status filter names), a primary key
-  that includes its breakdowns, and an inline schema with one column per breakdown;
-- each `custom_insights` entry of the config becomes one more insights stream,
-  `custom_insights_<name>`, built on the same `definitions.insights_stream` as the four built-in ones;
+- every insights report becomes one stream built on `definitions.insights_stream`, with `$parameters`
+  for its report (`level`, `fields`, `breakdowns`, `action_breakdowns`, `time_increment`, `since`, and
+  `every_status`: the manifest's `definitions.<level>_statuses`, which the report's effective_status
+  filter names), a primary key that includes its breakdowns, and an inline schema with one column per
+  breakdown. The reports are one list: the built-in ones of the manifest's
+  `definitions.insights_reports` (the four levels and the named breakdown presets), then each
+  `custom_insights` entry of the config as `custom_insights_<name>`;
 - with `insights_job_mode: async`, every insights stream's retriever is
   `definitions.async_insights_retriever` (Meta's report runs) instead of the direct requests.
 """
@@ -28,14 +29,23 @@ PACKAGE = "source_facebook_ads"
 LEVEL_ID = {"account": "account_id", "campaign": "campaign_id", "adset": "adset_id", "ad": "ad_id"}
 # Columns every insights row needs whatever fields the user picks: the key and the account.
 KEY_COLUMNS = ["account_id", "date_start", "date_stop"]
-BUILT_IN_INSIGHTS = {
-    "account_insights": "account",
-    "campaign_insights": "campaign",
-    "adset_insights": "adset",
-    "ad_insights": "ad",
-}
 CUSTOM_INSIGHTS_PREFIX = "custom_insights_"
+# Fields Meta refuses with a breakdown, so a built-in report's field set leaves them out. Insights API
+# Breakdowns (developers.facebook.com/docs/marketing-api/insights/breakdowns): "Hourly breakdowns do
+# not support unique fields" (reach and the unique_* family, and what is computed from reach), and
+# video_p25..p100_watched_actions "do not support region breakdown".
+_UNIQUE_FIELDS = {"reach", "frequency", "cpp"}
+REFUSED_WITH_BREAKDOWN = {
+    "hourly_stats_aggregated_by_advertiser_time_zone": lambda field: field in _UNIQUE_FIELDS or "unique" in field,
+    "hourly_stats_aggregated_by_audience_time_zone": lambda field: field in _UNIQUE_FIELDS or "unique" in field,
+    "region": lambda field: field.startswith("video_p") and field.endswith("_watched_actions"),
+}
 ASYNC_INSIGHTS_RETRIEVER = "#/definitions/async_insights_retriever"
+
+
+def level_schema_name(level: str) -> str:
+    """The schema that holds a level's default fields and their types: account_insights.json, ..."""
+    return f"{level}_insights"
 
 
 def load_schema(stream_name: str) -> dict[str, Any]:
@@ -57,17 +67,14 @@ def shape_streams(manifest: dict[str, Any], config: Mapping[str, Any]) -> dict[s
     requester = manifest.get("definitions", {}).get("requester")
     if requester is not None and config.get("request_timeout_seconds"):
         requester["read_timeout_in_seconds"] = config["request_timeout_seconds"]
-    streams: dict[str, Any] = manifest.get("definitions", {}).get("streams", {})
+    definitions = manifest.get("definitions", {})
+    streams: dict[str, Any] = definitions.get("streams", {})
     statuses = _level_statuses(manifest)
     for name, stream in streams.items():
-        if name in BUILT_IN_INSIGHTS:
-            report = InsightsReport.built_in(name, config)
-            stream.update(report.stream_overrides(statuses))
-            _apply_job_mode(stream, config)
-        else:
-            stream.setdefault("$parameters", {}).setdefault("fields", ",".join(schema_fields(name)))
-    for entry in config.get("custom_insights") or []:
-        report = InsightsReport.custom(entry, config)
+        stream.setdefault("$parameters", {}).setdefault("fields", ",".join(schema_fields(name)))
+    reports = [InsightsReport.built_in(entry, config) for entry in definitions.get("insights_reports", [])]
+    reports += [InsightsReport.custom(entry, config) for entry in config.get("custom_insights") or []]
+    for report in reports:
         streams[report.stream_name] = {"$ref": "#/definitions/insights_stream", **report.stream_overrides(statuses)}
         _apply_job_mode(streams[report.stream_name], config)
         manifest["streams"].append({"$ref": f"#/definitions/streams/{report.stream_name}"})
@@ -113,14 +120,20 @@ class InsightsReport:
         self.fields = list(dict.fromkeys([*fields, *KEY_COLUMNS, LEVEL_ID[level]]))
 
     @classmethod
-    def built_in(cls, stream_name: str, config: Mapping[str, Any]) -> "InsightsReport":
-        level = BUILT_IN_INSIGHTS[stream_name]
+    def built_in(cls, entry: Mapping[str, Any], config: Mapping[str, Any]) -> "InsightsReport":
+        """An entry of the manifest's report list; what it does not fix comes from the insights_* config keys."""
+        level = entry["level"]
+        breakdowns = list(entry["breakdowns"] if "breakdowns" in entry else config.get("insights_breakdowns") or [])
+        fields = config.get("insights_fields") or schema_fields(level_schema_name(level))
+        refused = [REFUSED_WITH_BREAKDOWN[breakdown] for breakdown in breakdowns if breakdown in REFUSED_WITH_BREAKDOWN]
         return cls(
-            stream_name,
+            entry["name"],
             level,
-            fields=list(config.get("insights_fields") or schema_fields(stream_name)),
-            breakdowns=list(config.get("insights_breakdowns") or []),
-            action_breakdowns=list(config.get("insights_action_breakdowns") or []),
+            fields=[field for field in fields if not any(refuses(field) for refuses in refused)],
+            breakdowns=breakdowns,
+            action_breakdowns=list(
+                entry["action_breakdowns"] if "action_breakdowns" in entry else config.get("insights_action_breakdowns") or []
+            ),
             time_increment="1",
             since=config["insights_since"],
         )
@@ -177,6 +190,6 @@ class InsightsReport:
 def _insights_field_types() -> dict[str, Any]:
     """Every insights field we type, from the four level schemas (ad_insights last: the widest)."""
     catalogue: dict[str, Any] = {}
-    for stream_name in BUILT_IN_INSIGHTS:
-        catalogue.update(load_schema(stream_name)["properties"])
+    for level in LEVEL_ID:
+        catalogue.update(load_schema(level_schema_name(level))["properties"])
     return catalogue

@@ -29,7 +29,8 @@ def test_shaped_manifest_is_valid_against_the_cdk_schema(config: dict) -> None:
     source = SourceFacebookAds(config=config)
 
     validate(source._source_config)
-    assert len(source.streams(source._config)) == 15 + len(config.get("custom_insights", []))
+    # 13 object streams, 4 insights levels, 7 breakdown presets, and one stream per custom report.
+    assert len(source.streams(source._config)) == 24 + len(config.get("custom_insights", []))
 
 
 def test_a_typo_in_the_manifest_is_caught_by_that_validation() -> None:

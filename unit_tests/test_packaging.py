@@ -22,6 +22,8 @@ from xml.etree import ElementTree
 
 import yaml
 
+from source_facebook_ads.source import SourceFacebookAds
+
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = yaml.safe_load((ROOT / "metadata.yaml").read_text())
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -130,6 +132,14 @@ class TestMetadataSchema:
         missing_top = [field for field in REQUIRED_TOP_LEVEL_FIELDS if field not in METADATA]
         missing_data = [field for field in REQUIRED_DATA_FIELDS if DATA.get(field) in (None, "")]
         assert not missing_top and not missing_data, f"metadata.yaml misses {missing_top + missing_data}"
+
+    def test_suggested_streams_are_the_objects_and_their_insights_not_the_presets(self) -> None:
+        source = SourceFacebookAds(config={"access_token": "packaging-test-token"})
+        streams = {stream.name for stream in source.streams(source._config)}
+        suggested = DATA["suggestedStreams"]["streams"]
+        assert set(suggested) <= streams
+        assert set(suggested) == {"campaigns", "adsets", "ads", "campaign_insights", "adset_insights", "ad_insights"}
+        assert not any(name.startswith("ad_insights_") for name in suggested)
 
     def test_has_no_field_the_schema_does_not_know(self) -> None:
         assert set(METADATA) == set(REQUIRED_TOP_LEVEL_FIELDS)

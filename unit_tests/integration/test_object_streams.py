@@ -5,7 +5,10 @@ from __future__ import annotations
 from unittest import TestCase
 
 from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.entrypoint_wrapper import discover
 from airbyte_cdk.test.mock_http import HttpMocker
+
+from source_facebook_ads.source import SourceFacebookAds
 
 from unit_tests.builders import (
     ConfigBuilder,
@@ -215,3 +218,60 @@ class TestSyncProgress(TestCase):
         lines = [log.log.message for log in output.logs if log.log.message.startswith("Stream campaigns finished")]
         assert len(lines) == 1
         assert "3 records in" in lines[0] and "act_111: 2, act_222: 1" in lines[0]
+
+
+class TestCustomConversionsStream(AccountEdgeStreamCases, TestCase):
+    stream, edge = "custom_conversions", "customconversions"
+
+    def record(self, record_id: str, **values: object) -> dict:
+        return {"id": record_id, "name": "Purchase", "custom_event_type": "PURCHASE", "creation_time": "2026-10-01T08:00:00+0000", **values}
+
+
+class TestActivitiesStream(TestCase):
+    """The change history: Meta filters on `since`; an event is keyed by object, type and time."""
+
+    def request(self, account_id: str, since: int):
+        return graph_request(f"act_{account_id}/activities", fields=fields_of("activities"), limit="500", since=str(since))
+
+    def event(self, object_id: str, event_time: str, event_type: str = "update_ad_set_budget") -> dict:
+        return {"event_time": event_time, "event_type": event_type, "object_id": object_id, "object_type": "CAMPAIGN"}
+
+    def test_read_without_start_date_still_sends_since_so_meta_does_not_stop_at_one_week(self) -> None:
+        with HttpMocker() as http_mocker:
+            http_mocker.get(self.request("111", since=EPOCH), graph_page([self.event("7", "2026-11-02T09:00:00+0000")]))
+
+            output = read_stream("activities", ConfigBuilder().build())
+
+        assert [r.record.data["object_id"] for r in output.records] == ["7"]
+
+    def test_read_sends_the_start_date_as_since_in_unix_seconds(self) -> None:
+        with HttpMocker() as http_mocker:
+            http_mocker.get(self.request("111", since=1767225600), graph_page([self.event("7", "2026-11-02T09:00:00+0000")]))
+
+            output = read_stream("activities", ConfigBuilder().with_start_date("2026-01-01").build(), SyncMode.incremental)
+
+        assert len(output.records) == 1 and not output.errors
+
+    def test_incremental_read_asks_each_account_since_its_newest_event_minus_one_second(self) -> None:
+        with HttpMocker() as http_mocker:
+            # 2026-11-01T10:00:00Z is 1793527200
+            http_mocker.get(
+                self.request("111", since=1793527199),
+                graph_page([self.event("8", "2026-11-05T08:00:00+0000"), self.event("7", "2026-11-03T08:00:00+0000")]),
+            )
+            state = per_account_state("activities", "event_time", {"111": "2026-11-01T10:00:00+0000"})
+
+            output = read_stream("activities", ConfigBuilder().build(), SyncMode.incremental, state=state)
+
+        assert [r.record.data["object_id"] for r in output.records] == ["8", "7"]
+        final_state = output.most_recent_state.stream_state.__dict__["states"]
+        assert final_state[0]["cursor"]["event_time"] == "2026-11-05T08:00:00+0000"
+
+    def test_discover_keys_an_event_by_its_object_type_and_time(self) -> None:
+        config = ConfigBuilder().build()
+
+        catalog = discover(SourceFacebookAds(config=config), config).catalog.catalog
+
+        stream = next(s for s in catalog.streams if s.name == "activities")
+        assert stream.source_defined_primary_key == [["object_id"], ["event_type"], ["event_time"]]
+        assert stream.default_cursor_field == ["event_time"]
