@@ -11,7 +11,7 @@ from integration_tests.emulator import Dataset
 
 OBJECT_STREAMS = [
     "me", "adaccounts", "businesses", "ad_account", "campaigns", "adsets", "ads",
-    "adcreatives", "adimages", "advideos", "custom_audiences",
+    "adcreatives", "adimages", "advideos", "custom_audiences", "custom_conversions",
 ]
 INSIGHTS_LEVELS = {
     "account_insights": ("account", "account_id"),

@@ -21,6 +21,7 @@ import pytest
 from integration_tests.conftest import TOKEN, last_30d
 from integration_tests.connector import CONNECTOR, write_json
 from integration_tests.emulator import Dataset, GraphEmulator
+from integration_tests.test_coverage import PRESETS
 from integration_tests.test_full_sync import INSIGHTS_LEVELS, OBJECT_STREAMS, expected_insight_keys
 
 PYAIRBYTE_VERSION = "0.71.3"
@@ -57,6 +58,10 @@ def expected_rows(dataset: Dataset) -> dict[str, int]:
     for stream, (level, id_field) in INSIGHTS_LEVELS.items():
         keys = expected_insight_keys(dataset, level, id_field, *last_30d(dataset))
         rows[stream] = sum(keys.values())
+    rows["activities"] = len(dataset.expected_ids("activities"))
+    for stream, breakdowns in PRESETS.items():
+        rows[stream] = sum(len(dataset.insight_rows("ad", account, *last_30d(dataset), breakdowns=breakdowns, fields=("ad_id",)))
+                           for account in dataset.accounts)
     return rows
 
 
