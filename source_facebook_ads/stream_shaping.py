@@ -124,7 +124,7 @@ class InsightsReport:
         """An entry of the manifest's report list; what it does not fix comes from the insights_* config keys."""
         level = entry["level"]
         breakdowns = list(entry["breakdowns"] if "breakdowns" in entry else config.get("insights_breakdowns") or [])
-        fields = config.get("insights_fields") or schema_fields(level_schema_name(level))
+        fields = config.get("insights_fields") or entry.get("fields") or schema_fields(level_schema_name(level))
         refused = [REFUSED_WITH_BREAKDOWN[breakdown] for breakdown in breakdowns if breakdown in REFUSED_WITH_BREAKDOWN]
         return cls(
             entry["name"],

@@ -49,14 +49,13 @@ METRICS = ("impressions", "reach", "clicks", "unique_clicks", "inline_link_click
 BREAKDOWN_PROFILES = {
     "age": (("13-17", 1), ("18-24", 14), ("25-34", 30), ("35-44", 24), ("45-54", 16), ("55-64", 10), ("65+", 6)),
     "gender": (("female", 48), ("male", 49), ("unknown", 3)),
-    "publisher_platform": (("facebook", 50), ("instagram", 40), ("audience_network", 6), ("messenger", 4)),
+    # The platforms and placements every emulated ad set targets (render._targeting).
+    "publisher_platform": (("facebook", 55), ("instagram", 45)),
     "device_platform": (("mobile_app", 70), ("mobile_web", 18), ("desktop", 12)),
     "impression_device": (("android_smartphone", 40), ("iphone", 35), ("desktop", 12), ("ipad", 5),
                           ("android_tablet", 4), ("other", 4)),
-    "platform_position": (("feed", 45), ("instagram_stories", 15), ("instagram_reels", 13), ("facebook_reels", 12),
-                          ("video_feeds", 5), ("marketplace", 5), ("right_hand_column", 3), ("search", 2),
-                          ("facebook_stories", 4), ("instagram_explore", 3), ("an_classic", 3), ("rewarded_video", 1),
-                          ("messenger_inbox", 2), ("messenger_stories", 1)),
+    "platform_position": (("feed", 50), ("facebook_reels", 12), ("facebook_stories", 8), ("instagram_stories", 15),
+                          ("instagram_reels", 15)),
     "frequency_value": (("1", 55), ("2", 22), ("3", 10), ("4", 6), ("5", 4), ("6-10", 3)),
     "hourly_stats_aggregated_by_audience_time_zone": tuple(
         (f"{hour:02d}:00:00 - {hour:02d}:59:59", 2 + (hour * 7) % 5) for hour in range(24)),
@@ -75,13 +74,10 @@ REGIONS = {"US": ("California", "Texas", "New York", "Florida"), "CA": ("Ontario
            "DE": ("Bavaria", "Berlin", "Hesse"), "FR": ("Ile-de-France", "Provence-Alpes-Cote d'Azur"),
            "GB": ("England", "Scotland", "Wales"), "AU": ("New South Wales", "Victoria")}
 # Placements belong to one platform: a (publisher_platform, platform_position) pair outside this
-# table never appears in Meta's rows.
+# table never appears in Meta's rows (the targeted feed, story and reels placements of each).
 PLATFORM_POSITIONS = {
-    "facebook": frozenset({"feed", "facebook_reels", "facebook_stories", "marketplace", "right_hand_column", "search",
-                           "video_feeds"}),
-    "instagram": frozenset({"feed", "instagram_stories", "instagram_reels", "instagram_explore"}),
-    "audience_network": frozenset({"an_classic", "rewarded_video"}),
-    "messenger": frozenset({"messenger_inbox", "messenger_stories"}),
+    "facebook": frozenset({"feed", "facebook_reels", "facebook_stories"}),
+    "instagram": frozenset({"feed", "instagram_stories", "instagram_reels"}),
 }
 # Fields Meta refuses with a breakdown (Insights API Breakdowns, "Hourly Breakdowns": no unique
 # fields, reach included; video_p*_watched_actions "do not support region breakdown").

@@ -9,15 +9,19 @@ from typing import Any
 from unittest import TestCase
 
 import requests_mock
+import yaml
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.entrypoint_wrapper import discover
 from airbyte_cdk.test.mock_http import HttpMocker
 
-from source_facebook_ads.source import SourceFacebookAds
-from unit_tests.builders import API, ConfigBuilder, fields_of, graph_page, graph_request, read_stream
+from source_facebook_ads.source import SourceFacebookAds, manifest_path
+from unit_tests.builders import API, ConfigBuilder, graph_page, graph_request, read_stream
 from unit_tests.integration.test_insights_streams import answer_up_to_three_days, insights_config, time_range, window_days
 
 HOURLY = "hourly_stats_aggregated_by_advertiser_time_zone"
+# The presets' compact field set, as manifest.yaml declares it; the key columns follow it in the request.
+PRESET_FIELDS = yaml.safe_load(manifest_path().read_text())["definitions"]["breakdown_preset_fields"]
+KEY_COLUMNS = ["account_id", "date_start", "date_stop", "ad_id"]
 
 
 @functools.cache
@@ -39,7 +43,7 @@ class PresetCases:
     action_breakdowns = "action_type"
 
     def fields(self) -> list[str]:
-        return fields_of("ad_insights").split(",")
+        return [*PRESET_FIELDS, *KEY_COLUMNS]
 
     def request(self, since: str, until: str, **params: object):
         query = {
@@ -75,6 +79,18 @@ class PresetCases:
         assert {key: record[key] for key in self.values} == self.values
         assert record["impressions"] == 40
 
+    def test_insights_fields_replace_the_preset_fields(self) -> None:
+        config = insights_config().with_values(insights_window_days=14, insights_fields=["spend", "impressions"]).build()
+        with HttpMocker() as http_mocker:
+            http_mocker.get(
+                self.request("2026-11-01", "2026-11-14", fields=",".join(["spend", "impressions", *KEY_COLUMNS])),
+                graph_page([self.row("2026-11-03")]),
+            )
+
+            output = read_stream(self.stream, config)
+
+        assert len(output.records) == 1 and not output.errors
+
 
 class TestAgeAndGenderPreset(PresetCases, TestCase):
     stream, breakdowns, values = "ad_insights_age_and_gender", ["age", "gender"], {"age": "25-34", "gender": "female"}
@@ -92,7 +108,7 @@ class TestRegionPreset(PresetCases, TestCase):
         return [f for f in super().fields() if not re.fullmatch(r"video_p\d+_watched_actions", f)]
 
     def test_the_video_percentile_fields_meta_refuses_with_region_are_left_out(self) -> None:
-        assert "video_p25_watched_actions" in discovered_properties("ad_insights")
+        assert "video_p25_watched_actions" in PRESET_FIELDS
         assert "video_p25_watched_actions" not in discovered_properties(self.stream)
         assert "video_play_actions" in discovered_properties(self.stream)
 
@@ -128,8 +144,8 @@ class TestHourlyPreset(PresetCases, TestCase):
         return [f for f in super().fields() if "unique" not in f and f not in ("reach", "frequency", "cpp")]
 
     def test_the_unique_fields_meta_refuses_with_an_hourly_breakdown_are_left_out(self) -> None:
-        unique = {"reach", "frequency", "cpp", "unique_clicks", "cost_per_unique_click"}
-        assert unique <= discovered_properties("ad_insights")
+        unique = {"reach", "frequency", "cpp", "unique_clicks"}
+        assert unique <= set(PRESET_FIELDS)
         assert not unique & discovered_properties(self.stream)
         assert "impressions" in discovered_properties(self.stream)
 
