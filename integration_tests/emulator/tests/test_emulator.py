@@ -121,7 +121,8 @@ def ads_order(ds, account):
 
 def test_every_stream_lists_its_expected_ids(http, emu, ds):
     edges = {"campaigns": "campaigns", "adsets": "adsets", "ads": "ads", "adcreatives": "adcreatives",
-             "adimages": "adimages", "advideos": "advideos", "custom_audiences": "customaudiences"}
+             "adimages": "adimages", "advideos": "advideos", "custom_audiences": "customaudiences",
+             "custom_conversions": "customconversions"}
     for account in ds.accounts:
         for stream, edge in edges.items():
             rows, _ = walk(http, emu, f"/{account}/{edge}", fields="id", limit=100)
@@ -447,6 +448,45 @@ def test_insights_hide_deleted_and_archived_objects_unless_the_filter_names_them
     refused = get(http, emu, f"/{account}/insights", **params,
                   filtering=json.dumps([{"field": f"{level}.effective_status", "operator": "IN", "value": ["GONE"]}]))
     assert error_of(refused)["code"] == 100
+
+
+def test_activities_default_to_the_last_week_and_since_reaches_back_newest_first(http, emu, ds):
+    account = ds.accounts[0]
+    week, _ = walk(http, emu, f"/{account}/activities", fields="event_time,event_type,object_id", limit=100)
+    everything, _ = walk(http, emu, f"/{account}/activities", fields="event_time,event_type,object_id", since=0, limit=100)
+    week_ago = time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(time.time() - 7 * 86_400))
+    assert all(row["event_time"] >= week_ago for row in week) and len(everything) > len(week)
+    assert {(r["object_id"], r["event_type"], r["event_time"]) for r in everything} == ds.expected_ids(
+        "activities", account_id=account)
+    assert [r["event_time"] for r in everything] == sorted((r["event_time"] for r in everything), reverse=True)
+
+
+@pytest.mark.parametrize("breakdown, field", [
+    ("hourly_stats_aggregated_by_advertiser_time_zone", "reach"),
+    ("hourly_stats_aggregated_by_advertiser_time_zone", "unique_clicks"),
+    ("region", "video_p25_watched_actions"),
+])
+def test_fields_meta_refuses_with_a_breakdown_answer_code_100(http, emu, ds, breakdown, field):
+    response = get(http, emu, f"/{ds.accounts[0]}/insights", level="ad", fields=f"impressions,{field}",
+                   breakdowns=breakdown, time_increment=1)
+    assert response.status_code == 400 and error_of(response)["code"] == 100 and field in error_of(response)["message"]
+    assert get(http, emu, f"/{ds.accounts[0]}/insights", level="ad", fields="impressions", breakdowns=breakdown,
+               time_increment=1).status_code == 200
+
+
+def test_placements_belong_to_their_platform_and_hours_split_the_day(http, emu, ds):
+    account = ds.accounts[0]
+    rows, _ = walk(http, emu, f"/{account}/insights", level="ad", fields="ad_id,impressions", time_increment=1,
+                   breakdowns="publisher_platform,platform_position,device_platform", limit=500)
+    pairs = {(r["publisher_platform"], r["platform_position"]) for r in rows}
+    assert ("facebook", "instagram_reels") not in pairs and ("instagram", "feed") in pairs
+    hourly, _ = walk(http, emu, f"/{account}/insights", level="ad", fields="ad_id,impressions", time_increment=1,
+                     breakdowns="hourly_stats_aggregated_by_advertiser_time_zone", limit=500,
+                     filtering=every_status("ad"))
+    assert {r["hourly_stats_aggregated_by_advertiser_time_zone"] for r in hourly} >= {"00:00:00 - 00:59:59",
+                                                                                      "23:00:00 - 23:59:59"}
+    plain = ds.insight_rows("ad", account, *last_30d(ds, account), fields=("ad_id", "impressions"))
+    assert sum(int(r["impressions"]) for r in hourly) == sum(int(r["impressions"]) for r in plain)
 
 
 def test_breakdown_row_ceiling_and_old_dates(http, emu, ds):
