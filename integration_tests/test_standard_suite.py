@@ -28,7 +28,9 @@ SCENARIO_CONFIG = Path(__file__).parent / "standard" / "config.json"
 def emulator_url() -> Iterator[str]:
     """One emulator for every scenario; it accepts only the token of the succeeding config."""
     token = json.loads(SCENARIO_CONFIG.read_text())["access_token"]
-    with GraphEmulator(Dataset.generate(seed=11), token=token) as emulator:
+    # Two campaigns per account: basic_read validates every record of every stream, and the breakdown
+    # presets multiply the insights rows; every stream still has records.
+    with GraphEmulator(Dataset.generate(seed=11, campaigns_per_account=2), token=token) as emulator:
         yield emulator.base_url
 
 
