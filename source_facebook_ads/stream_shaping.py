@@ -64,10 +64,10 @@ def schema_fields(stream_name: str) -> list[str]:
 
 
 def shape_streams(manifest: dict[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
-    requester = manifest.get("definitions", {}).get("requester")
+    definitions = manifest.get("definitions", {})
+    requester = definitions.get("requester")
     if requester is not None and config.get("request_timeout_seconds"):
         requester["read_timeout_in_seconds"] = config["request_timeout_seconds"]
-    definitions = manifest.get("definitions", {})
     streams: dict[str, Any] = definitions.get("streams", {})
     statuses = _level_statuses(manifest)
     for name, stream in streams.items():
