@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Mapping
 
-from source_facebook_ads.stream_shaping import BUILT_IN_INSIGHTS, InsightsReport
+from source_facebook_ads.stream_shaping import InsightsReport, level_reports
 
 REACH_FIELDS = ("reach", "frequency", "cpp")
 REACH_MONTHS_BACK = 13
@@ -29,7 +29,7 @@ def silent_null_warnings(config: Mapping[str, Any], today: date) -> list[str]:
     reports: list[tuple[str, set[str], list[str], str]] = []
     if config.get("insights_breakdowns"):
         # The four built-in streams share the breakdowns and start: one warning covers them.
-        built_in = [InsightsReport.built_in(name, config) for name in BUILT_IN_INSIGHTS]
+        built_in = level_reports(config)
         fields = {field for report in built_in for field in report.fields}
         reports.append((f"insights_breakdowns {list(config['insights_breakdowns'])}", fields, built_in[0].breakdowns, built_in[0].since))
     for entry in config.get("custom_insights") or []:

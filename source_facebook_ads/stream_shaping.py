@@ -81,6 +81,11 @@ def shape_streams(manifest: dict[str, Any], config: Mapping[str, Any]) -> dict[s
     return manifest
 
 
+def level_reports(config: Mapping[str, Any]) -> list["InsightsReport"]:
+    """The four level reports, account_insights to ad_insights: the ones insights_breakdowns splits."""
+    return [InsightsReport.built_in({"name": level_schema_name(level), "level": level}, config) for level in LEVEL_ID]
+
+
 def _level_statuses(manifest: Mapping[str, Any]) -> dict[str, list[str]]:
     """Every effective_status of the campaign, adset and ad levels, from the manifest's lists."""
     definitions = manifest.get("definitions", {})

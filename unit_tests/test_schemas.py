@@ -315,6 +315,11 @@ def test_every_per_account_stream_has_an_account_id_column(stream):
     assert load_schema(stream)["properties"]["account_id"]["type"] == ["null", "string"]
 
 
+def test_activities_account_id_is_filled_in_not_requested():
+    assert "account_id" not in load_fields("adactivity")
+    assert "account_id" in load_schema("activities")["properties"] and "account_id" not in requested("activities")
+
+
 def test_advideos_account_id_is_filled_in_not_requested():
     """Meta's AdVideo has no account_id field: asking for it would fail the request."""
     assert "account_id" not in load_fields("advideo")
@@ -443,7 +448,8 @@ def test_insights_metrics_typed_numerically(stream):
         elif name in INSIGHTS_HISTOGRAMS:
             sub = prop["items"]["properties"]
             assert types_of(sub["action_type"]) == {"null", "string"}, name
-            for key in ("value", *ATTRIBUTION_KEYS):
+            # AdsHistogramStats has no `default` window.
+            for key in ("value", *(key for key in ATTRIBUTION_KEYS if key != "default")):
                 assert types_of(sub[key]) == {"null", "array"} and types_of(sub[key]["items"]) == {"null", "integer"}, f"{name}.{key}"
         else:
             assert t == {"null", "array"}, f"{name}: unclassified insights field"

@@ -2,8 +2,8 @@
 
 `unit_tests/resources/meta_bodies/<stream>.json` is what Meta answers the stream's request, written
 by us from Meta's reference pages (Graph API v25.0: User, AdAccount, Business, Campaign, AdSet, Ad,
-AdCreative, AdImage, AdVideo, CustomAudience, Ads Insights) and the facts recorded answers showed:
-budgets as JSON numbers where the reference says numeric strings, no `account_id` on AdVideo,
+AdCreative, AdImage, AdVideo, CustomAudience, CustomConversion, AdActivity, Ads Insights) and the facts recorded answers showed:
+budgets as JSON numbers where the reference says numeric strings, no `account_id` on AdVideo and AdActivity,
 insights metrics as strings, one string count per requested attribution window on action items.
 """
 
@@ -31,7 +31,10 @@ PATHS = {  # the request path of each stream below /v25.0
     "campaigns": f"act_{ACCOUNT}/campaigns", "adsets": f"act_{ACCOUNT}/adsets", "ads": f"act_{ACCOUNT}/ads",
     "adcreatives": f"act_{ACCOUNT}/adcreatives", "adimages": f"act_{ACCOUNT}/adimages",
     "advideos": f"act_{ACCOUNT}/advideos", "custom_audiences": f"act_{ACCOUNT}/customaudiences",
+    "custom_conversions": f"act_{ACCOUNT}/customconversions", "activities": f"act_{ACCOUNT}/activities",
 }
+# AdActivity has no id: an event is its object's change at a time.
+OBJECT_KEYS = {"activities": "object_id"}
 INSIGHTS = {"account_insights": "account", "campaign_insights": "campaign", "adset_insights": "adset", "ad_insights": "ad"}
 NOT_PER_ACCOUNT = {"me", "adaccounts", "businesses"}
 BUDGETS = ("daily_budget", "lifetime_budget", "budget_remaining")
@@ -88,9 +91,9 @@ class TestDocumentedBodies(TestCase):
 
     def test_every_object_of_every_body_is_emitted_once(self) -> None:
         for stream in [*PATHS, *INSIGHTS]:
-            key = "id" if stream in PATHS else next(f for f in ("ad_id", "adset_id", "campaign_id", "account_id") if f in items_of(stream)[0])
-            assert sorted((r[key], r.get("date_start")) for r in self.records[stream]) == sorted(
-                (item[key], item.get("date_start")) for item in items_of(stream)
+            key = OBJECT_KEYS.get(stream, "id") if stream in PATHS else next(f for f in ("ad_id", "adset_id", "campaign_id", "account_id") if f in items_of(stream)[0])
+            assert sorted((r[key], r.get("date_start") or r.get("event_time")) for r in self.records[stream]) == sorted(
+                (item[key], item.get("date_start") or item.get("event_time")) for item in items_of(stream)
             ), stream
 
     def test_every_record_validates_against_its_discovered_schema(self) -> None:

@@ -15,7 +15,7 @@ from airbyte_cdk.test.entrypoint_wrapper import discover
 from airbyte_cdk.test.mock_http import HttpMocker
 
 from source_facebook_ads.source import SourceFacebookAds, manifest_path
-from unit_tests.builders import API, ConfigBuilder, graph_page, graph_request, read_stream
+from unit_tests.builders import API, ConfigBuilder, graph_page, graph_request, insights_status_filter, read_stream
 from unit_tests.integration.test_insights_streams import answer_up_to_three_days, insights_config, time_range, window_days
 
 HOURLY = "hourly_stats_aggregated_by_advertiser_time_zone"
@@ -52,6 +52,7 @@ class PresetCases:
             "time_increment": "1",
             "time_range": time_range(since, until),
             "action_breakdowns": self.action_breakdowns,
+            **insights_status_filter("ad"),
             "limit": "500",
             **({"breakdowns": ",".join(self.breakdowns)} if self.breakdowns else {}),
             **params,
