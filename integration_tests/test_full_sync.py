@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from integration_tests.conftest import TOKEN, Connector, last_30d
 from integration_tests.emulator import Dataset
+from source_facebook_ads.stream_shaping import schema_fields
 
 OBJECT_STREAMS = [
     "me", "adaccounts", "businesses", "ad_account", "campaigns", "adsets", "ads",
@@ -45,6 +46,9 @@ class TestFullSync:
         events = Counter((r["object_id"], r["event_type"], r["event_time"]) for r in result.records("activities"))
         assert set(events) == dataset.expected_ids("activities") and max(events.values()) == 1
         today = dataset.today()
+        # The per-account streams share one account list of ids; the adaccounts stream reads its own.
+        account_lists = Counter(r.query.get("fields") for r in connector.emulator.requests if r.path.endswith("/me/adaccounts"))
+        assert account_lists == {"account_id": 1, ",".join(schema_fields("adaccounts")): 1}
         for stream, (level, id_field) in INSIGHTS_LEVELS.items():
             got = Counter((r[id_field], r["date_start"]) for r in result.records(stream))
             assert got == expected_insight_keys(dataset, level, id_field, *last_30d(dataset)), stream

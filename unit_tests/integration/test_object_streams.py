@@ -82,7 +82,7 @@ class AccountEdgeStreamCases:
     def test_read_without_account_ids_syncs_every_account_of_me_adaccounts(self) -> None:
         with HttpMocker() as http_mocker:
             http_mocker.get(
-                graph_request("me/adaccounts", fields=fields_of("adaccounts"), limit="500"),
+                graph_request("me/adaccounts", fields="account_id", limit="500"),
                 graph_page([{"id": "act_111", "account_id": "111"}, {"id": "act_333", "account_id": "333"}]),
             )
             http_mocker.get(self.request("111"), graph_page([self.record("a1")]))
