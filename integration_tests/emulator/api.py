@@ -30,6 +30,9 @@ ACCOUNT_IN_PATH = re.compile(r"/(act_[^/]+)")
 EDGE_KINDS = {"campaigns": "campaign", "adsets": "adset", "ads": "ad", "adcreatives": "adcreative",
               "adimages": "adimage", "advideos": "advideo", "customaudiences": "customaudience",
               "customconversions": "customconversion"}
+# The creative fields that resolve its post. Meta does not say which fields fail on a deleted post, only
+# that `fields=id` does not; the connector does not depend on this choice.
+POST_FIELDS = frozenset({"effective_object_story_id", "object_story_id", "object_story_spec"})
 BAD_GATEWAY_HTML = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
                     b"<body><h1>Bad Gateway</h1><p>The server returned an invalid response.</p></body></html>")
 
@@ -162,7 +165,7 @@ class GraphApi:
             return self._insights(req, account)
         self._require_get(req, account_id)
         if not tail:
-            return render(self.ds, account, self._fields(req, "adaccount"))
+            return self._render_readable(account, self._fields(req, "adaccount"))
         if len(tail) == 1 and tail[0] in EDGE_KINDS:
             kind = EDGE_KINDS[tail[0]]
             predicate = edge_predicate(kind, req.params)
@@ -181,7 +184,7 @@ class GraphApi:
             raise errors.unknown_object(object_id, req.method.lower())
         if node.account_id is not None:
             self._open_account(req, node.account_id)
-        return render(self.ds, node, self._fields(req, node.kind))
+        return self._render_readable(node, self._fields(req, node.kind))
 
     def _open_account(self, req, account_id):
         """The account node, after permission and budget checks (the call is counted here)."""
@@ -232,7 +235,17 @@ class GraphApi:
                 if predicate(nodes[index]):
                     yield (index,), nodes[index]
 
-        return self._page(req, rows_from, 1, lambda node: render(self.ds, node, fields))
+        return self._page(req, rows_from, 1, lambda node: self._render_readable(node, fields))
+
+    def _render_readable(self, node, fields):
+        """The object as Meta sends it, unless a requested field cannot be read on it: then the whole
+        request fails, whatever else it asked for (a page fails for one object on it)."""
+        asked = set(fields or ())
+        if asked & self.ds.refused_fields.get(node.account_id, set()):
+            raise errors.field_permission_denied()
+        if node.id in self.ds.deleted_post_creatives and asked & POST_FIELDS:
+            raise errors.creative_incomplete()
+        return render(self.ds, node, fields)
 
     def _activities_page(self, req, account):
         fields = self._fields(req, "adactivity")

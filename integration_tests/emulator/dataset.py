@@ -89,6 +89,10 @@ class Dataset:
         self.gated_account_fields = {"funding_source_details", "is_prepay_account", "owner"}
         # Accounts opted in to impression_device, frequency_value and hourly audience-time breakdowns.
         self.breakdown_opt_in_accounts = set()
+        # Account id -> fields Meta refuses to read on that account's objects, "(#10) Permission Denied."
+        self.refused_fields = {}
+        # Creatives whose post was deleted: any request reading one with a post field fails (code 100/2446289).
+        self.deleted_post_creatives = set()
         self._nodes = {}                      # (account id, kind) -> [Node]
         self._ads_under = {}                  # account/campaign/adset/ad id -> [ad Node]
         self._counters = {}

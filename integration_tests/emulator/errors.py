@@ -78,6 +78,21 @@ def permission_denied(message="(#200) Requires ads_read permission"):
     return GraphError(403, 200, message)
 
 
+def field_permission_denied():
+    """A field the token may not read on this object: the whole request fails, and the field is not named
+    (observed for AdAccount `funding_source`)."""
+    return GraphError(400, 10, "(#10) Permission Denied.")
+
+
+def creative_incomplete():
+    """One creative whose post was deleted fails every request that reads it with its post fields
+    (airbytehq/airbyte#65944, #66027)."""
+    return GraphError(400, 100, "Invalid parameter", subcode=2446289, is_transient=False,
+                      user_title="Ad Creative Is Incomplete",
+                      user_msg="The post you selected for your ad is not available. It could be deleted or you "
+                               "might not have permissions to see it. Please check your ad creative and try again.")
+
+
 def invalid_cursor():
     return GraphError(400, 2642, "Invalid cursors values")
 

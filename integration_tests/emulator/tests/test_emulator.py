@@ -50,6 +50,8 @@ def emu(server, ds):
     server.omit_usage_headers_below_pct = 0
     server.job_pending_polls = 2
     ds.no_permission_accounts.clear()
+    ds.refused_fields.clear()
+    ds.deleted_post_creatives.clear()
     yield server
 
 
@@ -166,6 +168,37 @@ def test_permission_gated_account_field_answers_code_200(http, emu, ds):
 
 
 # ---------------------------------------------------------------- filtering
+def test_a_creative_with_a_deleted_post_fails_every_page_holding_it_unless_only_ids_are_read(http, emu, ds):
+    account = ds.accounts[0]
+    creatives = [node.id for node in ds.nodes(account, "adcreative")]
+    ds.deleted_post_creatives.add(creatives[1])
+
+    whole = get(http, emu, f"/{account}/adcreatives", fields="id,name,object_story_spec", limit=4)
+    before_it = get(http, emu, f"/{account}/adcreatives", fields="id,name,object_story_spec", limit=1)
+    ids_only = get(http, emu, f"/{account}/adcreatives", fields="id", limit=4)
+    alone = get(http, emu, f"/{creatives[1]}", fields="id,account_id,effective_object_story_id")
+
+    assert whole.status_code == 400 and alone.status_code == 400
+    assert {k: error_of(whole)[k] for k in ("code", "error_subcode", "error_user_title")} == {
+        "code": 100, "error_subcode": 2446289, "error_user_title": "Ad Creative Is Incomplete"}
+    assert [row["id"] for row in before_it.json()["data"]] == creatives[:1]
+    assert [row["id"] for row in ids_only.json()["data"]] == creatives
+
+
+def test_a_refused_field_fails_every_request_for_it_on_that_account_with_code_10(http, emu, ds):
+    refusing, other = ds.accounts
+    ds.refused_fields[refusing] = {"funding_source"}
+
+    refused = get(http, emu, f"/{refusing}", fields="id,funding_source")
+    listing = get(http, emu, "/me/adaccounts", fields="account_id,funding_source")
+
+    assert refused.status_code == 400 and error_of(refused)["code"] == 10
+    assert error_of(listing)["message"] == "(#10) Permission Denied."
+    assert get(http, emu, f"/{other}", fields="id,funding_source").status_code == 200
+    assert get(http, emu, f"/{refusing}", fields="id,name").status_code == 200
+    assert get(http, emu, "/me/adaccounts", fields="account_id").status_code == 200
+
+
 def test_status_filter_listing_every_status_includes_deleted(http, emu, ds):
     account = ds.accounts[0]
     filtering = json.dumps([{"field": "ad.effective_status", "operator": "IN", "value": ALL_AD_STATUSES}])
