@@ -33,6 +33,10 @@ RETIRED_VERSION_CODE = 2635
 INVALID_PARAMETER_CODE = 100
 UNKNOWN_OBJECT_SUBCODE = 33
 TOO_MUCH_DATA_SUBCODES = frozenset({1487534, 1504018})  # too much data; sync insights call timed out
+# Code 100 subcodes that blame one object of the answer, not the request: "Ad Creative Is Incomplete" (a
+# creative's post was deleted) fails a whole page of adcreatives, adsets or an ad account read
+# (airbytehq/airbyte#65944, #66027).
+UNREADABLE_OBJECT_SUBCODES = frozenset({2446289})
 # Code 1 with this text is Meta's other way of saying "too much data" (observed, HTTP 500). Message
 # text is read only where the code alone (1 = unknown error) cannot tell the meaning apart.
 TOO_MUCH_DATA_TEXT = "reduce the amount of data"
@@ -69,6 +73,7 @@ class GraphErrorKind(Enum):
     TRANSIENT = "transient"  # retry with backoff, bounded
     REFUSED = "refused"  # Meta says a retry cannot help: something on Meta's side must be set up first
     UNEXPECTED = "unexpected"  # fail: a bug or a bad config value, with Meta's own words
+    UNREADABLE_OBJECT = "unreadable_object"  # one object fails the answer: read around it (object_isolation.py)
 
     @property
     def is_config_error(self) -> bool:
@@ -186,6 +191,11 @@ def _classify_meta_error(
         return GraphError(GraphErrorKind.MISSING_PERMISSION, _missing_permission_message(url_path), detail)
     if code == INVALID_PARAMETER_CODE and subcode == UNKNOWN_OBJECT_SUBCODE:
         return GraphError(GraphErrorKind.UNKNOWN_ACCOUNT, _unknown_object_message(url_path), detail)
+    if code == INVALID_PARAMETER_CODE and subcode in UNREADABLE_OBJECT_SUBCODES:
+        meta_words = scrub(": ".join(str(error[key]) for key in ("error_user_title", "error_user_msg") if error.get(key)))
+        return GraphError(
+            GraphErrorKind.UNREADABLE_OBJECT, f"Meta cannot return an object of {target}: {meta_words or 'no message'}", detail
+        )
     if (code == INVALID_PARAMETER_CODE and subcode in TOO_MUCH_DATA_SUBCODES) or (
         code == 1 and TOO_MUCH_DATA_TEXT in str(error.get("message", "")).lower()
     ):

@@ -108,6 +108,9 @@ class GraphErrorHandler(ErrorHandler):
         for_report_run = report_run_resolution(report_run_request(response_or_exception), error)
         if for_report_run is not None:
             return for_report_run
+        if kind in READ_AROUND_KINDS:
+            failure_type = FailureType.config_error if kind.is_config_error else FailureType.system_error
+            raise RefusedRead(error, failure_type)
         if kind.is_config_error:
             return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, error.message)
         if kind is GraphErrorKind.RATE_LIMITED:
@@ -183,6 +186,23 @@ class GraphErrorHandler(ErrorHandler):
 
 _VERSION_WARNINGS_GIVEN: "weakref.WeakKeyDictionary[object, bool]" = weakref.WeakKeyDictionary()
 _VERSION_WARNINGS_LOCK = threading.Lock()
+
+
+# Refusals that may concern one object or one field of the answer rather than the whole request.
+READ_AROUND_KINDS = frozenset({GraphErrorKind.UNREADABLE_OBJECT, GraphErrorKind.MISSING_PERMISSION})
+
+
+class RefusedRead(AirbyteTracedException):
+    """A read Meta refused for one object or field, raised instead of returning FAIL.
+
+    The CDK's FAIL resolution keeps no trace of the answer; this exception carries Meta's error so that
+    components/object_isolation.py can read around the object or field. Anywhere else it ends the stream
+    exactly as FAIL would, with the same message and failure type.
+    """
+
+    def __init__(self, error: GraphError, failure_type: FailureType) -> None:
+        super().__init__(message=error.message, internal_message=error.technical_detail, failure_type=failure_type)
+        self.error = error
 
 
 class GraphBackoffStrategy(BackoffStrategy):
