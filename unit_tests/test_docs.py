@@ -86,6 +86,7 @@ def _endpoints() -> dict[str, str]:
     # The insights streams exist once a config shapes the manifest (stream_shaping.py).
     for stream in SourceFacebookAds(config={"access_token": "docs-test-token"}).resolved_manifest["streams"]:
         requester = stream["retriever"]["requester"]
+        requester = requester.get("requester", requester)  # the HttpRequester an ObjectIsolatingRequester wraps
         parameters = requester.get("$parameters", {})
         url = jinja.eval(requester["url"], config=config, stream_slice={"account_id": "{id}"}, parameters=parameters)
         path = str(url).removeprefix(f"{BASE_URL}/{API_VERSION}")

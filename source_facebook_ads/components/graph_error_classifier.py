@@ -194,7 +194,7 @@ def _classify_meta_error(
     if code == INVALID_PARAMETER_CODE and subcode in UNREADABLE_OBJECT_SUBCODES:
         meta_words = scrub(": ".join(str(error[key]) for key in ("error_user_title", "error_user_msg") if error.get(key)))
         return GraphError(
-            GraphErrorKind.UNREADABLE_OBJECT, f"Meta cannot return an object of {target}: {meta_words or 'no message'}", detail
+            GraphErrorKind.UNREADABLE_OBJECT, f"Meta cannot return an object of {target}: {meta_words or 'no message'}.", detail
         )
     if (code == INVALID_PARAMETER_CODE and subcode in TOO_MUCH_DATA_SUBCODES) or (
         code == 1 and TOO_MUCH_DATA_TEXT in str(error.get("message", "")).lower()

@@ -164,13 +164,17 @@ class ObjectIsolatingRequester(Requester):
         account: str,
         refusal: RefusedRead,
     ) -> None:
-        # The search reads one object at a time; it must first be refused like the page was.
+        # The search reads one object at a time. The account itself is refused when its id and account
+        # are; and one object must be refused like the page was, or the search would prove nothing.
         one_object = {PAGE_SIZE_PARAM: 1} if PAGE_SIZE_PARAM in params else {}
         probe: Send = lambda chosen: send(chosen, **one_object)
-        if one_object and not _is_refused(probe, fields, refusal.error.kind):
+        kind = refusal.error.kind
+        if _is_refused(probe, [name for name in fields if name in IDENTITY_FIELDS], kind) or (
+            one_object and not _is_refused(probe, fields, kind)
+        ):
             raise refusal
         try:
-            _, refused = _without_refused_fields(probe, fields, refusal.error.kind, refusal)
+            _, refused = _without_refused_fields(probe, fields, kind, refusal)
         except _SearchTooCostly:
             raise refusal from None
         self._refused[account] = self._refused.get(account, frozenset()) | frozenset(refused)
