@@ -48,7 +48,7 @@ class TestRefusedField:
     def test_a_field_refused_on_one_account_is_left_out_there_with_one_warning(
         self, connector: Connector, dataset: Dataset
     ) -> None:
-        refusing, other = dataset.accounts
+        other, refusing = dataset.accounts  # the second: /me/adaccounts lists it after one that reads
         dataset.refused_fields[refusing] = {"funding_source"}
 
         result = connector.read(connector.config(requests_per_second=20), ["ad_account", "adaccounts"])

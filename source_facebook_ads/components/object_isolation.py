@@ -82,7 +82,9 @@ class ObjectIsolatingRequester(Requester):
         params = dict(request_params or {})
 
         def send(fields: Sequence[str], **overrides: Any) -> requests.Response:
-            extra = {**stream_slice.extra_fields, "fields": ",".join(fields)} if list(fields) != self._fields else {}
+            extra = dict(stream_slice.extra_fields)
+            if list(fields) != self._fields:  # read by the manifest's `requested_fields`
+                extra["fields"] = ",".join(fields)
             response = self.requester.send_request(
                 stream_state=stream_state,
                 stream_slice=StreamSlice(
@@ -164,15 +166,15 @@ class ObjectIsolatingRequester(Requester):
         account: str,
         refusal: RefusedRead,
     ) -> None:
-        # The search reads one object at a time. The account itself is refused when its id and account
-        # are; and one object must be refused like the page was, or the search would prove nothing.
+        # The search reads one object when it is refused like the page was (a field refused on an account
+        # is refused on each of its objects), else the page. The account itself is refused when its id is.
+        kind = refusal.error.kind
         one_object = {PAGE_SIZE_PARAM: 1} if PAGE_SIZE_PARAM in params else {}
         probe: Send = lambda chosen: send(chosen, **one_object)
-        kind = refusal.error.kind
-        if _is_refused(probe, [name for name in fields if name in IDENTITY_FIELDS], kind) or (
-            one_object and not _is_refused(probe, fields, kind)
-        ):
+        if _is_refused(probe, [name for name in fields if name in IDENTITY_FIELDS], kind):
             raise refusal
+        if one_object and not _is_refused(probe, fields, kind):
+            probe = send  # /me/adaccounts, where an account after the first refuses the field
         try:
             _, refused = _without_refused_fields(probe, fields, kind, refusal)
         except _SearchTooCostly:
