@@ -103,3 +103,32 @@ class TestRefusedFieldOnAnEdge(TestCase):
         assert "act_111" in output.errors[0].trace.error.message
         assert len(calls) == 2  # the page, then the page with only id and account_id
 
+
+
+class TestBrokenObjectOnAFilteredEdge(TestCase):
+    def test_an_adset_failing_a_page_is_read_alone_and_every_other_adset_comes_whole_from_filtered_pages(self) -> None:
+        adsets = ["1", "2", "3", "4", "5"]
+
+        def answer(fields, query):
+            start = int(query.get("after") or 0)
+            page = adsets[start : start + int(query["limit"])]
+            if "2" in page and "promoted_object" in fields:
+                return 400, {"error": INCOMPLETE}
+            end = start + len(page)
+            paging = {"cursors": {"after": str(end)}, **({"next": f"{API}/next"} if end < len(adsets) else {})}
+            return 200, {"data": [{name: f"{name}-{i}" for name in fields} | {"id": i} for i in page], "paging": paging}
+
+        with requests_mock.Mocker() as mocker:
+            calls = graph(mocker, "act_111/adsets", answer)
+            output = read_stream("adsets", ConfigBuilder().with_page_size(4).build())
+            queries = [parse_qs(urlsplit(request.url).query) for request in mocker.request_history]
+
+        assert not output.errors
+        records = {r.record.data["id"]: r.record.data for r in output.records}
+        assert sorted(records) == adsets
+        assert "promoted_object" not in records["2"] and records["2"]["name"] == "name-2"
+        assert all("promoted_object" in records[i] for i in adsets if i != "2")
+        assert all("filtering" in query for query in queries)
+        [warning] = warnings(output)
+        assert "object 2 " in warning and "promoted_object" in warning
+        assert len(calls) < 30
