@@ -9,6 +9,11 @@ remain, each pinned by a test that fails loudly when the CDK moves:
   test_insights_async.py reads through it).
 The source's `message_repository` (which AirbyteEntrypoint drains around each command) carries the
 config's warnings: unit_tests/integration/test_config_errors.py::test_an_unknown_key_is_a_warning_line_before_the_answer.
+Two CDK behaviours the object streams rely on, proven by their read tests:
+- the factory hands a custom component that declares `api_budget` the same pacer, which the ad account
+  routers use as the key of their one account list per sync (unit_tests/integration/test_account_list.py);
+- an exception raised by the error handler's `interpret_response` reaches the requester's caller
+  (components/object_isolation.py catches RefusedRead; unit_tests/integration/test_object_isolation.py).
 """
 
 from __future__ import annotations
