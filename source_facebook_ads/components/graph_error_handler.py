@@ -45,6 +45,7 @@ from source_facebook_ads.components.aimd_pacer import AimdPacer, throttle_budget
 from source_facebook_ads.components.graph_body import Expected
 from source_facebook_ads.components.graph_error_classifier import GraphError, GraphErrorKind, classify
 from source_facebook_ads.components.graph_page import parsed_body
+from source_facebook_ads.components.object_isolation import READ_AROUND_KINDS, RefusedRead
 from source_facebook_ads.components.pacing_constants import (
     CDK_MAX_TIME_MARGIN_SECONDS,
     CDK_RETRY_CEILING,
@@ -186,23 +187,6 @@ class GraphErrorHandler(ErrorHandler):
 
 _VERSION_WARNINGS_GIVEN: "weakref.WeakKeyDictionary[object, bool]" = weakref.WeakKeyDictionary()
 _VERSION_WARNINGS_LOCK = threading.Lock()
-
-
-# Refusals that may concern one object or one field of the answer rather than the whole request.
-READ_AROUND_KINDS = frozenset({GraphErrorKind.UNREADABLE_OBJECT, GraphErrorKind.MISSING_PERMISSION})
-
-
-class RefusedRead(AirbyteTracedException):
-    """A read Meta refused for one object or field, raised instead of returning FAIL.
-
-    The CDK's FAIL resolution keeps no trace of the answer; this exception carries Meta's error so that
-    components/object_isolation.py can read around the object or field. Anywhere else it ends the stream
-    exactly as FAIL would, with the same message and failure type.
-    """
-
-    def __init__(self, error: GraphError, failure_type: FailureType) -> None:
-        super().__init__(message=error.message, internal_message=error.technical_detail, failure_type=failure_type)
-        self.error = error
 
 
 class GraphBackoffStrategy(BackoffStrategy):

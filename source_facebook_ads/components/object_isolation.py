@@ -30,11 +30,12 @@ from dataclasses import InitVar, dataclass
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 import requests
+from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.requesters.requester import Requester
 from airbyte_cdk.sources.types import Config, StreamSlice
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_facebook_ads.components.graph_error_classifier import GraphErrorKind
-from source_facebook_ads.components.graph_error_handler import RefusedRead
+from source_facebook_ads.components.graph_error_classifier import GraphError, GraphErrorKind
 
 logger = logging.getLogger("airbyte")
 
@@ -47,9 +48,24 @@ FIELD_SEARCH_CALLS = 48
 PAGE_SIZE_PARAM, CURSOR_PARAM = "limit", "after"
 
 Send = Callable[[Sequence[str]], requests.Response]
+# Refusals that may concern one object or one field of the answer rather than the whole request.
+READ_AROUND_KINDS = frozenset({GraphErrorKind.UNREADABLE_OBJECT, GraphErrorKind.MISSING_PERMISSION})
 
 
-class _SearchTooCostly(Exception):
+class RefusedRead(AirbyteTracedException):
+    """A read Meta refused for one object or field, raised instead of returning FAIL.
+
+    The CDK's FAIL resolution keeps no trace of the answer; this exception carries Meta's error so that
+    ObjectIsolatingRequester can read around the object or field. Anywhere else it ends the stream
+    exactly as FAIL would, with the same message and failure type.
+    """
+
+    def __init__(self, error: GraphError, failure_type: FailureType) -> None:
+        super().__init__(message=error.message, internal_message=error.technical_detail, failure_type=failure_type)
+        self.error = error
+
+
+class _SearchTooCostly(Exception):  # the search would take more than FIELD_SEARCH_CALLS requests
     pass
 
 
@@ -193,7 +209,6 @@ class ObjectIsolatingRequester(Requester):
         )
 
     # --- the rest of Requester: the wrapped requester's ---------------------------------------------
-
     def get_authenticator(self) -> Any:
         return self.requester.get_authenticator()
 

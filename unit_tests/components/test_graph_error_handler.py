@@ -20,7 +20,8 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Erro
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_facebook_ads.components.aimd_pacer import AimdPacer
-from source_facebook_ads.components.graph_error_handler import GraphBackoffStrategy, GraphErrorHandler, RefusedRead
+from source_facebook_ads.components.graph_error_handler import GraphBackoffStrategy, GraphErrorHandler
+from source_facebook_ads.components.object_isolation import RefusedRead
 from source_facebook_ads.components.pacing_constants import (
     CDK_MAX_TIME_MARGIN_SECONDS,
     PACED_THROTTLE_RETRY_SECONDS,
