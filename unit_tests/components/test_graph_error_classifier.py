@@ -37,6 +37,7 @@ TABLE: list[tuple[str, Optional[int], Any, str, GraphErrorKind, tuple[str, ...]]
     ("200 on /me/businesses", 400, meta_error(200), "/v25.0/me/businesses", K.MISSING_PERMISSION, ("/v25.0/me/businesses", "business_management")),
     # the account does not exist or the token cannot see it
     ("100/33", 400, meta_error(100, 33), "/v25.0/act_123", K.UNKNOWN_ACCOUNT, ("act_123", "account_ids")),
+    ("100/2446289 one broken creative", 400, meta_error(100, 2446289, error_user_title="Ad Creative Is Incomplete"), "/v25.0/act_123/adcreatives", K.UNREADABLE_OBJECT, ("act_123", "Ad Creative Is Incomplete")),
     # too much data
     ("100/1487534", 400, meta_error(100, 1487534), INSIGHTS_PATH, K.TOO_MUCH_DATA, ("reduce the amount of data", "act_123")),
     ("1 reduce data at 500", 500, meta_error(1, message="Please reduce the amount of data you're asking for, then retry your request"), ACCOUNT_PATH, K.TOO_MUCH_DATA, ("act_123",)),
