@@ -74,9 +74,9 @@ class TestAdaccountsStream(TestCase):
 
     def test_per_account_stream_without_account_ids_survives_reduce_data_on_the_account_list(self) -> None:
         with HttpMocker() as http_mocker, no_retry_waits():
-            http_mocker.get(graph_request("me/adaccounts", fields=fields_of("adaccounts"), limit="500"), reduce_data())
+            http_mocker.get(graph_request("me/adaccounts", fields="account_id", limit="500"), reduce_data())
             http_mocker.get(
-                graph_request("me/adaccounts", fields=fields_of("adaccounts"), limit="250"),
+                graph_request("me/adaccounts", fields="account_id", limit="250"),
                 graph_page([{"id": "act_7", "account_id": "7"}]),
             )
             http_mocker.get(
