@@ -30,8 +30,10 @@ class ConnectorComponentFactory(ModelToComponentFactory):
     # Set by the source once it has built the time zone requester (with this factory).
     account_today: Optional[AccountToday] = None
 
-    def create_http_requester(self, *args: Any, **kwargs: Any) -> HttpRequester:
-        requester = super().create_http_requester(*args, **kwargs)
+    # `name` stays keyword-only as in the CDK: the factory reads the keyword-only arguments to pass a
+    # requester nested in a custom component (the object streams' ObjectIsolatingRequester) its name.
+    def create_http_requester(self, *args: Any, name: str, **kwargs: Any) -> HttpRequester:
+        requester = super().create_http_requester(*args, name=name, **kwargs)
         if requester.read_timeout_in_seconds:
             # The CDK keeps the requester's session private; this is the one place that reaches it.
             AnswerDeadline(requester.read_timeout_in_seconds).install(requester._http_client._session)
