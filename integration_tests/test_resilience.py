@@ -113,7 +113,7 @@ class TestFatalErrors:
         assert result.returncode != 0
         naming = [e for e in result.errors if "act_424242" in e["message"]]
         # Every error that names the account is a config_error. Seen once in 5 runs under load: one more
-        # system_error trace beside it (not reproduced; noted as open in the closing note of issue 13's stop).
+        # system_error trace beside it (not reproduced; left open in the closing note).
         assert naming and {e["failure_type"] for e in naming} == {"config_error"}, [(e["failure_type"], e["message"]) for e in result.errors]
         assert sum(1 for (_, path, _) in attempts if "act_424242" in path) <= 4
         assert max(attempts.values()) == 1
