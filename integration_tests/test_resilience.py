@@ -111,9 +111,9 @@ class TestFatalErrors:
         result, attempts = self.run_with(connector, connector.config(account_ids=["act_424242"], requests_per_second=20))
 
         assert result.returncode != 0
-        naming = [e for e in result.errors if "act_424242" in e["message"]]
-        # Every error that names the account is a config_error. Seen once in 5 runs under load: one more
-        # system_error trace beside it (not reproduced; left open in the closing note).
-        assert naming and {e["failure_type"] for e in naming} == {"config_error"}, [(e["failure_type"], e["message"]) for e in result.errors]
+        # Every error is the account's config_error: a system_error beside it was CPython's AST race
+        # (interpreter_guards.py), about once in six runs under load before the guard.
+        assert {e["failure_type"] for e in result.errors} == {"config_error"}, [(e["failure_type"], e["message"]) for e in result.errors]
+        assert any("act_424242" in e["message"] for e in result.errors)
         assert sum(1 for (_, path, _) in attempts if "act_424242" in path) <= 4
         assert max(attempts.values()) == 1

@@ -2,6 +2,11 @@
 
 from typing import Any
 
+from source_facebook_ads.interpreter_guards import serialize_ast_parse_where_it_races
+
+# Before any worker thread exists: the CDK parses request options on many threads at once.
+serialize_ast_parse_where_it_races()
+
 __all__ = ["SourceFacebookAds"]
 
 
