@@ -21,7 +21,7 @@ from .faults import ANSWER_KINDS, DELAY_KINDS, DRIBBLE_KINDS, HEADER_KINDS, JOB_
 from .field_lists import NODE_TYPE_NAMES, known_fields, parse_fields
 from .paging import decode_cursor, encode_cursor, following, page_limit, page_url, take_page
 from .render import render
-from .usage import Admission, app_usage_header, usage_headers
+from .usage import APP_KEY, Admission, CallBudgets, app_usage_header, usage_headers
 
 JSON_TYPE = "application/json; charset=UTF-8"
 CURRENT_VERSION = "v25.0"
@@ -72,6 +72,7 @@ class ApiRequest:
     account_id: str | None = None  # "act_..." the call counts against, once known
     insights: bool = False         # counts as ads_insights (else ads_management)
     admission: Admission | None = None
+    app_admission: Admission | None = None  # the call against the app-wide budget
     throttled: bool = False
     response_headers: dict = dataclasses.field(default_factory=dict)   # endpoint-specific headers
 
@@ -89,11 +90,12 @@ class ApiResponse:
 class GraphApi:
     """Answers requests from the dataset; reads its tunables from the emulator."""
 
-    def __init__(self, emulator, faults, budgets, runs):
+    def __init__(self, emulator, faults, budgets, runs, app_budget=None):
         self.emulator = emulator
         self.ds = emulator.dataset
         self.faults = faults
         self.budgets = budgets
+        self.app_budget = app_budget or CallBudgets()
         self.runs = runs
         self._trace_ids = itertools.count()
         self._reach_runs = collections.Counter()   # (account, day) -> report runs that asked for old reach
@@ -106,6 +108,7 @@ class GraphApi:
         truncate = False
         try:
             self._authenticate(req)
+            self._admit_app(req)
             delay = self.faults.take(req.method, req.path, DELAY_KINDS)
             if delay is not None:
                 time.sleep(delay.seconds or 1.0)
@@ -203,8 +206,15 @@ class GraphApi:
             req.throttled = True
             regain = req.admission.reset_seconds
             headers = usage_headers(account.props["numeric_id"], _call_type(req), req.admission, req.insights,
-                                    regain_seconds=regain)
+                                    regain_seconds=regain, app_pct=self._app_pct(req))
             raise errors.rate_limited(80000 if req.insights else 80004, regain, headers)
+
+    def _admit_app(self, req):
+        # Every call of the app counts, whatever its account: Meta's app limit is one for the app.
+        req.app_admission = self.app_budget.admit(APP_KEY)
+        if not req.app_admission.allowed:
+            req.throttled = True
+            raise errors.app_rate_limited({"X-App-Usage": app_usage_header(req.app_admission.used_pct)})
 
     @staticmethod
     def _require_get(req, object_id):
@@ -345,7 +355,7 @@ class GraphApi:
             regain = fault.regain_seconds()
             account = self.ds.account_node(req.account_id or "")
             headers = usage_headers(account.props["numeric_id"], "ads_management", Admission(False, 100, regain),
-                                    req.insights, regain_seconds=regain) if account else {}
+                                    req.insights, regain_seconds=regain, app_pct=self._app_pct(req)) if account else {}
             return self._error_response(errors.rate_limited(80004, regain, headers))
         return self._error_response(FAULT_ERRORS[fault.kind](req))
 
@@ -362,14 +372,18 @@ class GraphApi:
         account = self.ds.account_node(req.account_id) if req.account_id else None
         admission = req.admission or (self.budgets.peek(account.id) if account else Admission(True, 0, 0.0))
         headers = {"x-fb-trace-id": self._trace_id(), "facebook-api-version": CURRENT_VERSION}
-        if admission.used_pct >= self.emulator.omit_usage_headers_below_pct:
-            if account is not None:
-                headers.update(usage_headers(account.props["numeric_id"], _call_type(req), admission, req.insights))
-            else:
-                headers["X-App-Usage"] = app_usage_header(admission.used_pct)
+        app_pct = self._app_pct(req)
+        if account is not None and admission.used_pct >= self.emulator.omit_usage_headers_below_pct:
+            headers.update(usage_headers(account.props["numeric_id"], _call_type(req), admission, req.insights,
+                                         app_pct=app_pct))
+        if app_pct >= self.emulator.omit_usage_headers_below_pct:
+            headers["X-App-Usage"] = app_usage_header(app_pct)
         headers.update(response.headers)   # a throttle's own headers win
         response.headers = headers
         return response
+
+    def _app_pct(self, req) -> int:
+        return (req.app_admission or self.app_budget.peek(APP_KEY)).used_pct
 
     def _trace_id(self) -> str:
         digest = hashlib.blake2b(str(next(self._trace_ids)).encode(), digest_size=16).digest()

@@ -122,6 +122,12 @@ def rate_limited(code: int, regain_seconds: float, headers: dict):
                       headers=headers)
 
 
+def app_rate_limited(headers: dict):
+    """The app-wide limit (code 4): every call of the app fails until its window lets calls out. Meta
+    states no wait for it (X-App-Usage carries no regain time)."""
+    return GraphError(400, 4, "(#4) Application request limit reached", is_transient=True, headers=headers)
+
+
 def not_transient(user_title: str, user_msg: str, subcode: int):
     """Code 1 that Meta marks is_transient false, e.g. 2853001 on advideos: retrying cannot help."""
     return GraphError(400, 1, "An unknown error has occurred.", subcode=subcode, is_transient=False,

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .api import VERSIONED_PATH, ApiRequest, ApiResponse, GraphApi
 from .faults import Fault, FaultBook
 from .jobs import ReportRuns
-from .usage import CallBudgets
+from .usage import APP_KEY, CallBudgets
 
 REDACTED = "<redacted>"
 
@@ -25,7 +25,7 @@ class RequestLog:
     query: dict               # query parameters (and form fields of a POST); access_token redacted
     status: int               # 0 when the connection was reset without an answer
     account_id: str | None    # "act_..." the call counted against
-    throttled: bool           # refused by the call budget (set_budget)
+    throttled: bool           # refused by a call budget (set_budget, set_app_budget)
     had_query_token: bool     # access_token was sent in the query string
     at: float = 0.0           # time.monotonic() when it was answered (benchmarks read the timeline)
 
@@ -53,7 +53,8 @@ class GraphEmulator:
         self._log_lock = threading.Lock()
         self._faults = FaultBook()
         self._budgets = CallBudgets()
-        self._api = GraphApi(self, self._faults, self._budgets, ReportRuns())
+        self._app_budget = CallBudgets()
+        self._api = GraphApi(self, self._faults, self._budgets, ReportRuns(), self._app_budget)
         self._server = None
         self._thread = None
 
@@ -97,9 +98,21 @@ class GraphEmulator:
         account, each with its own window). calls=None removes the budget."""
         self._budgets.set(calls, window_seconds, account_id)
 
+    def set_app_budget(self, calls, window_seconds: float = 3600.0) -> None:
+        """Budget `calls` per rolling window for the whole app: every call counts, whatever its account
+        (or none), and past it every call answers code 4 until the window lets calls out; X-App-Usage
+        on every answer shows the share used. calls=None removes it."""
+        self._app_budget.set(calls, window_seconds)
+
+    def spend_app_calls(self, calls: int) -> None:
+        """Count `calls` against the app budget now, as another connection of the same app would."""
+        for _ in range(calls):
+            self._app_budget.admit(APP_KEY)
+
     def clear_budgets(self) -> None:
-        """Remove every budget and forget the calls counted so far."""
+        """Remove every budget (the app's too) and forget the calls counted so far."""
         self._budgets.clear()
+        self._app_budget.clear()
 
     def regain_seconds(self, account_id: str) -> float:
         """Seconds until the account's oldest counted call leaves its budget window."""

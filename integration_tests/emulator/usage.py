@@ -1,4 +1,9 @@
-"""Per-account call budgets (Meta's BUC rate limit) and the usage headers derived from them."""
+"""Call budgets (Meta's per-account BUC limit and the app-wide limit) and the usage headers derived from them.
+
+Meta counts every call of one app, whatever its account, user or connection, against the app's
+limit; X-App-Usage reports that shared figure on the answers of every account, and past 100%
+every call of the app fails with code 4 until the window lets calls out again.
+"""
 
 import collections
 import dataclasses
@@ -8,6 +13,7 @@ import threading
 import time
 
 ACCESS_TIER = "standard_access"
+APP_KEY = "app"  # the one key of the app-wide budget
 # Without a budget the headers still report usage, against a budget so large that a
 # connector reading them never slows down: 1000 calls/s over a 60 s window.
 NOTIONAL_BUDGET = (60_000, 60.0)
@@ -65,7 +71,7 @@ class CallBudgets:
 
 
 def usage_headers(numeric_account_id, call_type, admission: Admission, insights: bool,
-                  regain_seconds: float = 0.0) -> dict:
+                  regain_seconds: float = 0.0, app_pct: int = 0) -> dict:
     """Meta's usage headers for one account-scoped answer.
 
     `regain_seconds` > 0 marks a throttled answer: BUC carries it in whole minutes (0 under a
@@ -87,17 +93,17 @@ def usage_headers(numeric_account_id, call_type, admission: Admission, insights:
         "X-Business-Use-Case-Usage": _compact(buc),
         "X-Ad-Account-Usage": _compact({"acc_id_util_pct": float(pct), "reset_time_duration": reset_seconds,
                                         "ads_api_access_tier": ACCESS_TIER}),
-        "X-App-Usage": app_usage_header(pct),
+        "X-App-Usage": app_usage_header(app_pct),
     }
     if insights:
         headers["x-fb-ads-insights-throttle"] = _compact(
-            {"app_id_util_pct": float(min(pct, 100)), "acc_id_util_pct": float(pct),
+            {"app_id_util_pct": float(min(app_pct, 100)), "acc_id_util_pct": float(pct),
              "ads_api_access_tier": ACCESS_TIER})
     return headers
 
 
 def app_usage_header(pct: int) -> str:
-    # App-wide usage: the emulator serves one app, so it mirrors the account in use.
+    """The app-wide figure (the emulator serves one app): the same on the answers of every account."""
     pct = min(pct, 100)
     return _compact({"call_count": pct, "total_time": pct * 3 // 4, "total_cputime": pct * 2 // 3})
 

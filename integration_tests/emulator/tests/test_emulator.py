@@ -427,6 +427,28 @@ def test_usage_headers_report_budget_use_and_can_be_omitted(http, emu, ds):
     assert "X-Business-Use-Case-Usage" not in quiet.headers and "X-Ad-Account-Usage" not in quiet.headers
 
 
+def test_app_usage_counts_every_call_of_the_app_and_code_4_stops_every_account(http, emu, ds):
+    first, second = ds.accounts[:2]
+    emu.set_app_budget(calls=10, window_seconds=1)
+    emu.spend_app_calls(4)  # another connection of the same app
+    get(http, emu, f"/{first}/campaigns")
+    get(http, emu, "/me/adaccounts")
+    shared = get(http, emu, f"/{second}/insights")
+    # One figure for the app, on every account's answers: 4 + 3 of 10 calls.
+    assert json.loads(shared.headers["X-App-Usage"])["call_count"] == 70
+    assert json.loads(shared.headers["x-fb-ads-insights-throttle"])["app_id_util_pct"] == 70
+    assert json.loads(shared.headers["x-fb-ads-insights-throttle"])["acc_id_util_pct"] < 1
+    for _ in range(3):
+        get(http, emu, f"/{first}/ads")
+    for path in (f"/{second}/campaigns", "/me"):
+        refused = get(http, emu, path)
+        assert refused.status_code == 400 and error_of(refused)["code"] == 4
+        assert json.loads(refused.headers["X-App-Usage"])["call_count"] >= 100
+        assert emu.requests[-1].throttled
+    time.sleep(1.05)
+    assert get(http, emu, f"/{second}/campaigns").status_code == 200
+
+
 # ---------------------------------------------------------------- insights
 def test_ad_insights_last_30d_match_the_ground_truth(http, emu, ds):
     account = ds.accounts[0]

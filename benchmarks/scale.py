@@ -1,0 +1,117 @@
+"""Benchmark: one sync over 1, 10, 50 and 200 auto-discovered ad accounts.
+
+    .venv/bin/python -m benchmarks.scale [--accounts 1 10 50 200 --campaigns 3 --days 7]
+
+The config names no `account_ids`: the connector discovers every account from `/me/adaccounts`,
+as a user's first sync does. Each account holds a small but real workload: `--campaigns`
+campaigns x 2 ad sets x 2 ads, read as `campaigns`, `adsets`, `ads` (deleted included) and
+`ad_insights` (ad level, daily, over the last `--days` days). No budget binds: the emulator's
+usage headers report near-zero use, so the figures show how the connector spreads the accounts
+over its workers, not the pace Meta allows.
+
+Per scale it prints wall time (process start included), the connector's CPU seconds and peak RSS
+(`os.wait4` on the child, as benchmarks/measure.py does), the emulator's CPU seconds (it serves
+from this process, so its CPU is this process's), calls, calls per minimum and the calls of each
+kind. The minimum is one call per 500 records (at least one) per account and stream, plus one page of the
+account list per 500 accounts (the list is read once per sync).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import resource
+import tempfile
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+from benchmarks.measure import Measured, run_measured
+from integration_tests.connector import CONNECTOR, configured_catalog, run_connector, write_json
+from integration_tests.emulator import Dataset, GraphEmulator
+
+TOKEN = "benchmark-token"
+PAGE = 500
+STREAMS = ["campaigns", "adsets", "ads", "ad_insights"]
+ACCOUNT_IN_PATH = re.compile(r"/act_\d+(/[a-z_]+)?$")
+
+
+def call_kind(path: str) -> str:
+    """`/act_X/ads` -> "ads", `/act_X` -> "account", others by their last segment (a report run id -> "report run")."""
+    match = ACCOUNT_IN_PATH.search(path)
+    if match:
+        return (match.group(1) or "/account")[1:]
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    return "report run" if last.isdigit() or path.endswith("/insights") else last
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--accounts", type=int, nargs="+", default=[1, 10, 50, 200])
+    parser.add_argument("--campaigns", type=int, default=3, help="campaigns per account (x2 adsets x2 ads)")
+    parser.add_argument("--days", type=int, default=7, help="insights days, ending yesterday")
+    parser.add_argument("--runs", type=int, default=1, help="runs per scale; the table shows the median")
+    args = parser.parse_args()
+
+    rows = []
+    for accounts in args.accounts:
+        dataset = Dataset.generate(accounts=accounts, campaigns_per_account=args.campaigns, seed=17)
+        workdir = Path(tempfile.mkdtemp(prefix=f"scale-{accounts}-"))
+        with GraphEmulator(dataset, token=TOKEN) as emulator:
+            config = {
+                "access_token": TOKEN, "base_url": emulator.base_url, "include_deleted": True,
+                "start_date": (dataset.today() - timedelta(days=args.days)).isoformat(),
+                "end_date": (dataset.today() - timedelta(days=1)).isoformat(),
+            }
+            config_path = write_json(workdir / "config.json", config)
+            discovered = run_connector(["discover", "--config", config_path], workdir).of_type("CATALOG")[0]["catalog"]
+            catalog_path = write_json(workdir / "catalog.json", configured_catalog(discovered, STREAMS))
+            runs = []
+            for _ in range(args.runs):
+                emulator.reset_log()
+                emulator_cpu = _own_cpu_seconds()
+                measured = run_measured([str(CONNECTOR), "read", "--config", config_path, "--catalog", catalog_path], workdir)
+                measured.calls = len(emulator.requests)
+                runs.append((measured, _own_cpu_seconds() - emulator_cpu, Counter(call_kind(r.path) for r in emulator.requests)))
+        measured, emulator_cpu, kinds = sorted(runs, key=lambda run: run[0].wall_seconds)[len(runs) // 2]
+        rows.append((accounts, measured, emulator_cpu, kinds, _minimum_calls(accounts, measured)))
+        _print_row(*rows[-1])
+    _print_table(rows)
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _minimum_calls(accounts: int, measured: Measured) -> int:
+    # At least one call per account and stream: an empty answer still has to be asked for.
+    per_account_and_stream = sum(
+        max(1, math.ceil(measured.records[stream] / accounts / PAGE)) * accounts for stream in STREAMS
+    )
+    return per_account_and_stream + math.ceil(accounts / PAGE)
+
+
+def _print_row(accounts, measured: Measured, emulator_cpu, kinds, minimum) -> None:
+    status = "ok" if measured.returncode == 0 else f"FAILED: {'; '.join(measured.errors)[:300]}"
+    print(f"{accounts} accounts ({status}): records {dict(measured.records)}; calls {dict(kinds)}", flush=True)
+
+
+def _print_table(rows) -> None:
+    print("\n| accounts | records | wall | connector CPU | peak RSS | emulator CPU | calls | calls / minimum | wall / 10 accounts' |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    base = next((m.wall_seconds for accounts, m, *_ in rows if accounts == 10), None)
+    for accounts, measured, emulator_cpu, kinds, minimum in rows:
+        ratio = f"{measured.wall_seconds / base:.2f}" if base else "-"
+        print(
+            f"| {accounts} | {measured.total_records:,} | {measured.wall_seconds:.1f} s | {measured.cpu_seconds:.1f} s | "
+            f"{measured.peak_rss_mb:.0f} MB | {emulator_cpu:.1f} s | {measured.calls:,} | {measured.calls / minimum:.2f} | {ratio} |"
+        )
+
+
+if __name__ == "__main__":
+    started = time.monotonic()
+    main()
+    print(f"\n(benchmark took {time.monotonic() - started:.0f} s)")
