@@ -6,7 +6,8 @@ that name no account (/me, /me/adaccounts, /me/businesses, /{report_run_id}) sha
 pace. Each pace starts with a ramp (slow start): it doubles every second while usage stays near
 zero, and the first real use ends the ramp for the sync. After it, the pace grows by a step while
 the usage headers show headroom, is cut when usage crosses
-the high-water mark or Meta throttles, and a throttle also pauses that key for as long as Meta says.
+the high-water mark or Meta throttles, and a throttle also pauses that key for as long as Meta says;
+a throttle of the whole app (code 4) pauses every key at once, under its own key APP_LIMIT_KEY.
 A throttled account never stalls the others. The throttle pauses of one key are bounded per sync by
 `max_throttle_wait_minutes`; past it, requests for that key fail with a transient_error.
 
@@ -71,6 +72,7 @@ from source_facebook_ads.components.usage_headers import UsageFigure, read_usage
 logger = logging.getLogger("airbyte")
 
 APP_KEY = "app"  # the shared pace of requests that name no ad account
+APP_LIMIT_KEY = "app-wide limit"  # the pause of a throttle of the whole app: every key waits for it
 # Errors that no request of this sync can escape, whatever its account or stream.
 SYNC_WIDE_FAILURES = frozenset({GraphErrorKind.INVALID_TOKEN, GraphErrorKind.API_VERSION_RETIRED})
 
@@ -200,6 +202,9 @@ class AimdPacer(AbstractAPIBudget):
                 pace.unreachable = error
             if throttle is not None:
                 log_lines = self._on_throttle(key, pace, throttle, now)
+                if throttle.app_wide:
+                    # Every other key would only spend a call each to learn what this answer says.
+                    log_lines += self._on_throttle(APP_LIMIT_KEY, self._pace(APP_LIMIT_KEY), throttle, now)
             else:
                 if response.status_code < 300:
                     pace.throttles_in_a_row = 0
@@ -247,23 +252,13 @@ class AimdPacer(AbstractAPIBudget):
         for the key (slots reserved in advance would keep the old, slower spacing). Waiting threads
         wake at that time and the first to take the lock sends; the others wait one more interval.
         """
-        pace = self._pace(key)
-        if pace.budget_exhausted is not None:
-            message, internal_message = pace.budget_exhausted
-            raise AirbyteTracedException(
-                message=message, internal_message=internal_message, failure_type=FailureType.transient_error
-            )
         now = self._clock()
-        if pace.paused_until > now:
-            wait = pace.paused_until - now
-            log_line = None
-            if wait > LONG_WAIT_LOG_SECONDS and pace.logged_pause_until != pace.paused_until:
-                pace.logged_pause_until = pace.paused_until  # once per pause, not once per waiting thread
-                log_line = (
-                    f"Pacing {key}: waiting {wait:.0f} s before its next request: {pace.pause_cause} "
-                    f"({pace.throttle_wait_spent:.0f} of {self._budget_seconds:.0f} s of its throttle budget used)"
-                )
-            return wait, log_line
+        pace = self._pace(key)
+        # A throttle of the whole app holds every key, then the key's own pause.
+        for paused_key, paused_pace in ((APP_LIMIT_KEY, self._paces.get(APP_LIMIT_KEY)), (key, pace)):
+            paused = self._pause_before_dispatch(paused_key, paused_pace) if paused_pace else None
+            if paused is not None:
+                return paused
         interval = 1.0 / pace.rate
         next_allowed = pace.last_send + interval
         if now >= next_allowed:
@@ -276,6 +271,26 @@ class AimdPacer(AbstractAPIBudget):
         if wait > LONG_WAIT_LOG_SECONDS and now - pace.last_slot_wait_log >= LONG_WAIT_LOG_INTERVAL_SECONDS:
             pace.last_slot_wait_log = now
             log_line = f"Pacing {key}: waiting {wait:.0f} s for its next request slot; it is paced at {pace.rate:.2f} requests/s."
+        return wait, log_line
+
+    def _pause_before_dispatch(self, key: str, pace: _KeyPace) -> Optional[tuple[float, Optional[str]]]:
+        """The wait (and a line to log) while the key's throttle pause lasts; None when it is not paused."""
+        now = self._clock()
+        if pace.budget_exhausted is not None:
+            message, internal_message = pace.budget_exhausted
+            raise AirbyteTracedException(
+                message=message, internal_message=internal_message, failure_type=FailureType.transient_error
+            )
+        if pace.paused_until <= now:
+            return None
+        wait = pace.paused_until - now
+        log_line = None
+        if wait > LONG_WAIT_LOG_SECONDS and pace.logged_pause_until != pace.paused_until:
+            pace.logged_pause_until = pace.paused_until  # once per pause, not once per waiting thread
+            log_line = (
+                f"Pacing {key}: waiting {wait:.0f} s before its next request: {pace.pause_cause} "
+                f"({pace.throttle_wait_spent:.0f} of {self._budget_seconds:.0f} s of its throttle budget used)"
+            )
         return wait, log_line
 
     def _on_usage(
@@ -411,7 +426,10 @@ class AimdPacer(AbstractAPIBudget):
     def _budget_exhausted_messages(
         self, key: str, pace: _KeyPace, throttle: GraphError, wait: float
     ) -> tuple[str, str]:
-        who = "requests not tied to an ad account (/me, report runs)" if key == APP_KEY else f"ad account {key}"
+        who = {
+            APP_KEY: "requests not tied to an ad account (/me, report runs)",
+            APP_LIMIT_KEY: "every request of this Meta app (its ad accounts and the requests not tied to an ad account)",
+        }.get(key, f"ad account {key}")
         message = (
             f"Meta kept throttling {who} beyond this sync's throttle budget: waiting another {wait:.0f} s would "
             f"exceed max_throttle_wait_minutes={self._budget_minutes:g} ({pace.throttle_wait_spent:.0f} s already "

@@ -27,6 +27,8 @@ TOKEN_CODES = frozenset({102, 190})
 PERMISSION_CODES = frozenset({10, *range(200, 300)})
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 341, 613, *range(80000, 80015)})
 RATE_LIMIT_SUBCODES = frozenset({2446079})
+# The app's own request limit: one for every account, user and connection of the Meta app.
+APP_LIMIT_CODES = frozenset({4})
 POLICY_BLOCK_CODE = 368
 TRANSIENT_CODES = frozenset({1, 2})
 RETIRED_VERSION_CODE = 2635
@@ -99,6 +101,7 @@ class GraphError:
     # Seconds Meta said to wait (usage headers, Retry-After); for a policy block without one, the
     # long back-off Meta asks for. None when Meta said nothing.
     retry_after_seconds: Optional[float] = None
+    app_wide: bool = False  # a throttle of the whole Meta app (code 4), not of one account
 
     @property
     def message(self) -> str:
@@ -217,6 +220,12 @@ def _classify_meta_error(
         )
     if code in RATE_LIMIT_CODES or subcode in RATE_LIMIT_SUBCODES:
         wait = _stated_wait(headers, url_path)
+        if code in APP_LIMIT_CODES:
+            problem = (
+                f"Meta is throttling every request of this Meta app, shared by all its accounts and connections, "
+                f"as it answered {target} (code {code})."
+            )
+            return GraphError(GraphErrorKind.RATE_LIMITED, problem, detail, wait, app_wide=True)
         return GraphError(GraphErrorKind.RATE_LIMITED, f"Meta is throttling {target} (code {code}).", detail, wait)
     if code == RETIRED_VERSION_CODE:
         return GraphError(GraphErrorKind.API_VERSION_RETIRED, _retired_version_message(url_path), detail)
