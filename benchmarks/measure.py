@@ -28,6 +28,7 @@ class Measured:
     cpu_seconds: float
     peak_rss_mb: float
     records: Counter = field(default_factory=Counter)
+    records_by_account: Counter = field(default_factory=Counter)  # (stream, "act_<id>") -> records
     errors: list[str] = field(default_factory=list)
     calls: int = 0  # requests the emulator answered during the run (set by the caller)
 
@@ -54,13 +55,18 @@ def run_measured(
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1 << 20,
     )
     records: Counter = Counter()
+    by_account: Counter = Counter()
     errors: list[str] = []
     assert process.stdout is not None
     for line in process.stdout:
         if line.startswith(RECORD_PREFIX):
             # The stream name is the first key of the record: no need to parse the whole line.
             start = line.index('"stream":"') + 10
-            records[line[start:line.index('"', start)]] += 1
+            stream = line[start:line.index('"', start)]
+            records[stream] += 1
+            account = line.find('"account_id":"')
+            if account >= 0:
+                by_account[stream, "act_" + line[account + 14:line.index('"', account + 14)]] += 1
         elif '"type":"TRACE"' in line and '"ERROR"' in line:
             errors.append(json.loads(line)["trace"]["error"]["message"])
     stderr = process.stderr.read() if process.stderr else ""
@@ -76,5 +82,6 @@ def run_measured(
         cpu_seconds=usage.ru_utime + usage.ru_stime,
         peak_rss_mb=usage.ru_maxrss / 1024,
         records=records,
+        records_by_account=by_account,
         errors=errors,
     )

@@ -12,7 +12,8 @@ over its workers, not the pace Meta allows.
 Per scale it prints wall time (process start included), the connector's CPU seconds and peak RSS
 (`os.wait4` on the child, as benchmarks/measure.py does), the emulator's CPU seconds (it serves
 from this process, so its CPU is this process's), calls, calls per minimum and the calls of each
-kind. The minimum is one call per 500 records (at least one) per account and stream, plus one page of the
+kind. The minimum is one call per 500 records (at least one) per account and stream (the records
+the read printed), plus one page of the
 account list per 500 accounts (the list is read once per sync).
 """
 
@@ -27,6 +28,7 @@ import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from typing import Mapping, Sequence
 
 from benchmarks.measure import Measured, run_measured
 from integration_tests.connector import CONNECTOR, configured_catalog, run_connector, write_json
@@ -76,7 +78,8 @@ def main() -> None:
                 measured.calls = len(emulator.requests)
                 runs.append((measured, _own_cpu_seconds() - emulator_cpu, Counter(call_kind(r.path) for r in emulator.requests)))
         measured, emulator_cpu, kinds = sorted(runs, key=lambda run: run[0].wall_seconds)[len(runs) // 2]
-        rows.append((accounts, measured, emulator_cpu, kinds, _minimum_calls(accounts, measured)))
+        minimum = minimum_calls(measured.records_by_account, dataset.accounts, STREAMS)
+        rows.append((accounts, measured, emulator_cpu, kinds, minimum))
         _print_row(*rows[-1])
     _print_table(rows)
 
@@ -86,12 +89,14 @@ def _own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _minimum_calls(accounts: int, measured: Measured) -> int:
-    # At least one call per account and stream: an empty answer still has to be asked for.
+def minimum_calls(records_by_account: Mapping[tuple[str, str], int], accounts: Sequence[str], streams: Sequence[str],
+                  discovered_accounts: bool = True) -> int:
+    """One call per 500 records per account and stream (at least one: an empty answer still has to be
+    asked for), plus the account list's pages when the accounts are discovered."""
     per_account_and_stream = sum(
-        max(1, math.ceil(measured.records[stream] / accounts / PAGE)) * accounts for stream in STREAMS
+        max(1, math.ceil(records_by_account.get((stream, account), 0) / PAGE)) for stream in streams for account in accounts
     )
-    return per_account_and_stream + math.ceil(accounts / PAGE)
+    return per_account_and_stream + (math.ceil(len(accounts) / PAGE) if discovered_accounts else 0)
 
 
 def _print_row(accounts, measured: Measured, emulator_cpu, kinds, minimum) -> None:
