@@ -77,6 +77,9 @@ def main() -> None:
                 measured = run_measured([str(CONNECTOR), "read", "--config", config_path, "--catalog", catalog_path], workdir)
                 measured.calls = len(emulator.requests)
                 runs.append((measured, _own_cpu_seconds() - emulator_cpu, Counter(call_kind(r.path) for r in emulator.requests)))
+        failed = [run[0] for run in runs if run[0].returncode != 0]
+        if failed:
+            print(f"{accounts} accounts: {len(failed)} of {len(runs)} runs FAILED: {'; '.join(failed[0].errors)[:300]}")
         measured, emulator_cpu, kinds = sorted(runs, key=lambda run: run[0].wall_seconds)[len(runs) // 2]
         minimum = minimum_calls(measured.records_by_account, dataset.accounts, STREAMS)
         rows.append((accounts, measured, emulator_cpu, kinds, minimum))
