@@ -13,8 +13,9 @@ A throttled account never stalls the others. The throttle pauses of one key are 
 
 The CDK calls `acquire_call` before every attempt and `update_from_response` after it (its
 LimiterSession), for every requester built by the factory that holds this object as `_api_budget`.
-Both run per request, so they do a dict lookup, a header read and a short critical section; bodies
-are parsed only for error statuses, where a throttle hides.
+Both run per request, so they do a dict lookup, a header read and a short critical section; the
+pacer never reads a body. What an error answer means (a throttle, an account that does not exist, a
+rejected token) the error handler decides once and tells the pacer (`throttled`, `stop_sending`, ...).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
-from urllib.parse import urlsplit
 
 import requests
 from airbyte_cdk.models import FailureType
@@ -34,14 +34,7 @@ from airbyte_cdk.sources.streams.call_rate import AbstractAPIBudget, AbstractCal
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_facebook_ads.components.api_usage import ApiUsageLedger, PaceIncreaseSummary
-from source_facebook_ads.components.graph_body import read_body
-from source_facebook_ads.components.graph_error_classifier import (
-    GraphError,
-    GraphErrorKind,
-    ad_account_id,
-    classify,
-    scrub,
-)
+from source_facebook_ads.components.graph_error_classifier import GraphError, ad_account_id, scrub
 from source_facebook_ads.components.pacing_constants import (
     DECREASE_COOLDOWN_SECONDS,
     EXHAUSTION_HORIZON_SECONDS,
@@ -73,8 +66,6 @@ logger = logging.getLogger("airbyte")
 
 APP_KEY = "app"  # the shared pace of requests that name no ad account
 APP_LIMIT_KEY = "app-wide limit"  # the pause of a throttle of the whole app: every key waits for it
-# Errors that no request of this sync can escape, whatever its account or stream.
-SYNC_WIDE_FAILURES = frozenset({GraphErrorKind.INVALID_TOKEN, GraphErrorKind.API_VERSION_RETIRED})
 
 
 def pacing_key(url: str) -> str:
@@ -184,33 +175,67 @@ class AimdPacer(AbstractAPIBudget):
             self._sleep(nap)
 
     def update_from_response(self, request: Any, response: Any) -> None:
-        """Adjust the request's key from the usage headers, or pause it on a throttle error."""
+        """Count the answer and adjust the request's key from its usage headers.
+
+        An error answer's headers wait for the error handler, the one place that classifies: it
+        then calls `throttled`, or `read_error_usage` (see GraphErrorHandler).
+        """
         if not isinstance(response, requests.Response) or getattr(response, "from_cache", False):
             return  # a replayed cached response carries stale headers and used no quota
         url = _url_of(request)
         key = pacing_key(url)
         usage = read_usage(response.headers, ad_account_id(url))
-        error = _error_of(response, url) if response.status_code >= 400 else None
-        throttle = error if error is not None and error.kind is GraphErrorKind.RATE_LIMITED else None
-        self.usage.on_answer(key, throttle is not None, usage.peak_percent_by_header)
+        self.usage.on_answer(key, usage.peak_percent_by_header)
+        if response.status_code >= 400:
+            return
         with self._lock:
             pace = self._pace(key)
-            now = self._clock()
-            if error is not None and error.kind in SYNC_WIDE_FAILURES:
-                self._sync_wide_failure = error
-            elif error is not None and error.kind is GraphErrorKind.UNKNOWN_ACCOUNT and key != APP_KEY:
-                pace.unreachable = error
-            if throttle is not None:
-                log_lines = self._on_throttle(key, pace, throttle, now)
-                if throttle.app_wide:
-                    # Every other key would only spend a call each to learn what this answer says.
-                    log_lines += self._on_throttle(APP_LIMIT_KEY, self._pace(APP_LIMIT_KEY), throttle, now)
-            else:
-                if response.status_code < 300:
-                    pace.throttles_in_a_row = 0
-                log_lines = self._on_usage(key, pace, usage.account, usage.app, now)
+            if response.status_code < 300:
+                pace.throttles_in_a_row = 0
+            log_lines = self._on_usage(key, pace, usage.account, usage.app, self._clock())
         for line in log_lines:
             logger.info(line)
+
+    # --- what the error handler learned from an answer ----------------------------------------------
+
+    def read_error_usage(self, request: Any, response: requests.Response) -> None:
+        """The usage step of an error answer that is not a throttle."""
+        url = _url_of(request)
+        key = pacing_key(url)
+        usage = read_usage(response.headers, ad_account_id(url))
+        with self._lock:
+            log_lines = self._on_usage(key, self._pace(key), usage.account, usage.app, self._clock())
+        for line in log_lines:
+            logger.info(line)
+
+    def throttled(self, request: Any, throttle: GraphError) -> None:
+        """Meta throttled the request: cut its key's pace and pause the key as long as Meta says."""
+        key = pacing_key(_url_of(request))
+        self.usage.on_throttle(key)
+        with self._lock:
+            now = self._clock()
+            log_lines = self._on_throttle(key, self._pace(key), throttle, now)
+            if throttle.app_wide:
+                # Every other key would only spend a call each to learn what this answer says.
+                log_lines += self._on_throttle(APP_LIMIT_KEY, self._pace(APP_LIMIT_KEY), throttle, now)
+        for line in log_lines:
+            logger.info(line)
+
+    def stop_sending(self, request: Any, failure: GraphError) -> None:
+        """No further request for the request's ad account: Meta said it does not exist for the token.
+
+        A request that names no account shares the app key with every other such request, so it stops nothing.
+        """
+        key = pacing_key(_url_of(request))
+        if key == APP_KEY:
+            return
+        with self._lock:
+            self._pace(key).unreachable = failure
+
+    def stop_sending_for_all(self, failure: GraphError) -> None:
+        """No further request at all: a rejected token or a retired API version fails every request alike."""
+        with self._lock:
+            self._sync_wide_failure = failure
 
     # --- introspection (tests, logs) -------------------------------------------------------------
 
@@ -440,12 +465,6 @@ class AimdPacer(AbstractAPIBudget):
 
 def _pace_change_line(key: str, old: float, new: float, cause: str) -> str:
     return f"Pacing {key}: {old:.2f} -> {new:.2f} requests/s ({cause})."
-
-
-def _error_of(response: requests.Response, url: str) -> GraphError:
-    """What an error response means (the body of an error is small, unlike a page of records)."""
-    body = read_body(response.content).value  # never raises, not even on JSON nested 100k deep
-    return classify(response.status_code, body, urlsplit(url).path, None, response.headers)
 
 
 def _url_of(request: Any) -> str:

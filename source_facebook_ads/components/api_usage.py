@@ -3,7 +3,8 @@
 Users of other connectors never see their Meta budget; this tells them, at the end of every read:
 calls sent, calls Meta throttled, time spent waiting for the pace or a throttle pause, and the
 highest usage each of Meta's usage headers reported. The pacer feeds it (it sees every request
-and every answer); the source logs `summary_lines()` when the read ends, also when it fails.
+and every answer; the error handler tells it which were throttles); the source logs `summary_lines()`
+when the read ends, also when it fails.
 """
 
 from __future__ import annotations
@@ -29,14 +30,17 @@ class ApiUsageLedger:
         self._lock = threading.Lock()
         self._usage: dict[str, KeyUsage] = {}
 
-    def on_answer(self, key: str, throttled: bool, peak_percent_by_header: Mapping[str, float]) -> None:
+    def on_answer(self, key: str, peak_percent_by_header: Mapping[str, float]) -> None:
         with self._lock:
             usage = self._usage.setdefault(key, KeyUsage())
             usage.calls += 1
-            usage.throttled += int(throttled)
             for header, percent in peak_percent_by_header.items():
                 if percent > usage.peak_percent_by_header.get(header, -1.0):
                     usage.peak_percent_by_header[header] = percent
+
+    def on_throttle(self, key: str) -> None:
+        with self._lock:
+            self._usage.setdefault(key, KeyUsage()).throttled += 1
 
     def on_wait(self, key: str, seconds: float) -> None:
         with self._lock:

@@ -30,7 +30,7 @@ import random
 import threading
 import weakref
 from dataclasses import InitVar, dataclass, replace
-from typing import Any, Callable, Mapping, Optional, Union
+from typing import Any, Callable, Mapping, Optional, TypeGuard, Union
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
@@ -63,6 +63,8 @@ from source_facebook_ads.components.request_shrinking import Shrink, cannot_shri
 ResponseOrException = Optional[Union[requests.Response, BaseException]]
 
 LOGGER = logging.getLogger("airbyte")
+# Errors that no request of this sync can escape, whatever its account or stream.
+SYNC_WIDE_FAILURES = frozenset({GraphErrorKind.INVALID_TOKEN, GraphErrorKind.API_VERSION_RETIRED})
 # Meta sets this header when it served a call with a newer version than the one asked for
 # (version auto-upgrade, developers.facebook.com/blog/post/2024/04/16/upcoming-change-in-marketing-api-version-deprecation).
 VERSION_WARNING_HEADER = "X-Ad-Api-Version-Warning"
@@ -81,8 +83,9 @@ class GraphErrorHandler(ErrorHandler):
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self._token = str(self.config.get("access_token") or "")
         self._budget_seconds = throttle_budget_minutes(self.config) * 60
+        self._last_error = _LastErrorOfThisThread()
         self._backoff_strategy = GraphBackoffStrategy(
-            classify=self.classify,
+            classify=self._classified,
             max_transient_retries=self.max_transient_retries,
             pacer_waits_out_throttles=isinstance(self.api_budget, AimdPacer),
         )
@@ -102,10 +105,11 @@ class GraphErrorHandler(ErrorHandler):
     def interpret_response(self, response_or_exception: ResponseOrException = None) -> ErrorResolution:
         if isinstance(response_or_exception, requests.Response):
             self._warn_of_version_upgrade(response_or_exception)
-        error = self.classify(response_or_exception)
+        error = self._classified(response_or_exception)
         kind = error.kind
         if kind is GraphErrorKind.NONE:
             return ErrorResolution(ResponseAction.SUCCESS)
+        self._tell_the_pacer(response_or_exception, error)
         for_report_run = report_run_resolution(report_run_request(response_or_exception), error)
         if for_report_run is not None:
             return for_report_run
@@ -121,6 +125,30 @@ class GraphErrorHandler(ErrorHandler):
         if kind is GraphErrorKind.TOO_MUCH_DATA:
             return self._shrink(response_or_exception, error)
         return ErrorResolution(ResponseAction.FAIL, FailureType.system_error, error.message)
+
+    def _classified(self, response_or_exception: ResponseOrException) -> GraphError:
+        """The answer's classification, computed once: the CDK asks the backoff strategy about the
+        error answer it just gave interpret_response, in the same thread."""
+        error = self._last_error.of(response_or_exception)
+        if error is None:
+            error = self.classify(response_or_exception)
+            self._last_error.keep(response_or_exception, error)
+        return error
+
+    def _tell_the_pacer(self, response_or_exception: ResponseOrException, error: GraphError) -> None:
+        """What the pacer must learn from an error status (it reads headers, never bodies)."""
+        pacer, response = self.api_budget, response_or_exception
+        if not isinstance(pacer, AimdPacer) or not _is_error_status(response):
+            return
+        request = response.request
+        if error.kind is GraphErrorKind.RATE_LIMITED:
+            pacer.throttled(request, error)
+            return
+        if error.kind in SYNC_WIDE_FAILURES:
+            pacer.stop_sending_for_all(error)  # no storm of identical failures across streams
+        elif error.kind is GraphErrorKind.UNKNOWN_ACCOUNT:
+            pacer.stop_sending(request, error)
+        pacer.read_error_usage(request, response)
 
     def classify(self, response_or_exception: ResponseOrException) -> GraphError:
         """Classify a CDK response or exception (parsing the body, as a 200 may be cut off)."""
@@ -235,6 +263,22 @@ class GraphBackoffStrategy(BackoffStrategy):
         return min(TRANSIENT_BACKOFF_MAX_SECONDS, exponential) * jitter
 
 
+class _LastErrorOfThisThread(threading.local):
+    """The error answer this thread classified last, kept until its backoff is asked (successes are not kept)."""
+
+    def __init__(self) -> None:
+        self.answer: ResponseOrException = None
+        self.error: Optional[GraphError] = None
+
+    def of(self, answer: ResponseOrException) -> Optional[GraphError]:
+        return self.error if answer is not None and answer is self.answer else None
+
+    def keep(self, answer: ResponseOrException, error: GraphError) -> None:
+        if error.kind is GraphErrorKind.NONE:
+            answer, error = None, None  # a page of records is not held past its read
+        self.answer, self.error = answer, error
+
+
 class _AttemptsOfCurrentRequest(threading.local):
     """Transient failures of the request this thread is retrying.
 
@@ -264,7 +308,7 @@ def _expected_body(response: requests.Response) -> Expected:
     return Expected.PAGE if any(name == "limit" for name, _ in parse_qsl(query)) else Expected.OBJECT
 
 
-def _is_error_status(response_or_exception: Any) -> bool:
+def _is_error_status(response_or_exception: Any) -> TypeGuard[requests.Response]:
     return isinstance(response_or_exception, requests.Response) and response_or_exception.status_code >= 400
 
 

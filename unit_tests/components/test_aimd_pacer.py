@@ -3,6 +3,7 @@ per-account isolation, the throttle budget; and on a short real clock: thread sa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -18,6 +19,8 @@ from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_facebook_ads.components.aimd_pacer import APP_KEY, AimdPacer, pacing_key
+from source_facebook_ads.components.graph_error_handler import GraphErrorHandler
+from source_facebook_ads.components.object_isolation import RefusedRead
 from source_facebook_ads.components.pacing_constants import (
     DECREASE_COOLDOWN_SECONDS,
     HIGH_WATER_PERCENT,
@@ -52,8 +55,15 @@ def request(url: str) -> requests.PreparedRequest:
     return requests.Request("GET", url).prepare()
 
 
+def answer(pacer: AimdPacer, response: requests.Response) -> None:
+    """What the CDK does with an answer: the pacer reads it, then the error handler (which tells the pacer what an error meant)."""
+    pacer.update_from_response(response.request, response)
+    with contextlib.suppress(RefusedRead):  # raised for the object streams' requester, which catches it
+        GraphErrorHandler(config={}, parameters={}, api_budget=pacer).interpret_response(response)
+
+
 def respond(pacer: AimdPacer, url: str, status: int = 200, body: Any = None, headers: Optional[dict[str, str]] = None) -> None:
-    pacer.update_from_response(request(url), graph_response(status, body if body is not None else {"data": []}, url=url, headers=headers))
+    answer(pacer, graph_response(status, body if body is not None else {"data": []}, url=url, headers=headers))
 
 
 def dispatch_times(pacer: AimdPacer, clock: FakeClock, url: str, count: int) -> list[float]:
@@ -215,7 +225,7 @@ def test_a_budget_showing_use_from_the_first_answer_is_never_ramped(clock: FakeC
 def test_a_throttle_ends_the_ramp(clock: FakeClock) -> None:
     pacer = pacer_on(clock)
     respond(pacer, A, headers=usage("111", 0))
-    pacer.update_from_response(request(A), graph_response(400, meta_error(80004, 2446079), url=A))
+    answer(pacer, graph_response(400, meta_error(80004, 2446079), url=A))
     assert pacer.current_rate("act_111") == 2.0
     pacer.acquire_call(request(A))  # sleeps through the pause
     for _ in range(3):
@@ -525,7 +535,7 @@ def test_a_long_wait_for_a_slot_is_logged_at_most_once_a_minute(clock: FakeClock
 def test_after_a_rejected_token_no_further_request_is_sent_for_any_account(clock: FakeClock) -> None:
     pacer = pacer_on(clock)
     pacer.acquire_call(request(A))
-    pacer.update_from_response(request(A), graph_response(400, meta_error(190, 463), url=A))
+    answer(pacer, graph_response(400, meta_error(190, 463), url=A))
 
     for url in (A, B, f"{API}/me"):
         with pytest.raises(AirbyteTracedException) as raised:
@@ -536,7 +546,7 @@ def test_after_a_rejected_token_no_further_request_is_sent_for_any_account(clock
 
 def test_an_unknown_account_stops_only_that_account(clock: FakeClock) -> None:
     pacer = pacer_on(clock)
-    pacer.update_from_response(request(A), graph_response(400, meta_error(100, 33), url=A))
+    answer(pacer, graph_response(400, meta_error(100, 33), url=A))
 
     with pytest.raises(AirbyteTracedException) as raised:
         pacer.acquire_call(request(A))
@@ -548,7 +558,7 @@ def test_an_unknown_account_stops_only_that_account(clock: FakeClock) -> None:
 def test_a_permission_error_does_not_stop_other_requests_of_the_account(clock: FakeClock) -> None:
     # Code 200 can be about one field or edge; another stream of the same account may still work.
     pacer = pacer_on(clock)
-    pacer.update_from_response(request(A), graph_response(403, meta_error(200), url=A))
+    answer(pacer, graph_response(403, meta_error(200), url=A))
 
     pacer.acquire_call(request(A))
 
@@ -582,7 +592,7 @@ def test_a_request_waiting_for_its_slot_is_not_sent_once_its_account_proved_unkn
 
     def sleep_while_the_first_answer_arrives(seconds: float) -> None:
         clock.sleep(seconds)
-        pacer.update_from_response(request(A), graph_response(400, meta_error(100, 33), url=A))
+        answer(pacer, graph_response(400, meta_error(100, 33), url=A))
 
     pacer._sleep = sleep_while_the_first_answer_arrives
     with pytest.raises(AirbyteTracedException):
@@ -592,13 +602,13 @@ def test_a_request_waiting_for_its_slot_is_not_sent_once_its_account_proved_unkn
 def test_a_throttle_halves_the_pace_even_right_after_a_usage_cut(clock: FakeClock) -> None:
     pacer = pacer_on(clock)
     respond(pacer, A, headers=usage("111", HIGH_WATER_PERCENT))
-    pacer.update_from_response(request(A), graph_response(400, meta_error(80004, 2446079), url=A))
+    answer(pacer, graph_response(400, meta_error(80004, 2446079), url=A))
     assert pacer.current_rate("act_111") == pytest.approx(2.0 * USAGE_DECREASE_FACTOR * 0.5)
 
 
 def test_low_usage_read_right_after_a_throttle_pause_does_not_raise_the_pace(clock: FakeClock) -> None:
     pacer = pacer_on(clock)
-    pacer.update_from_response(request(A), graph_response(400, meta_error(80004, 2446079), url=A))
+    answer(pacer, graph_response(400, meta_error(80004, 2446079), url=A))
     halved = pacer.current_rate("act_111")
     pacer.acquire_call(request(A))  # sleeps through the pause
     respond(pacer, A, headers=usage("111", 5))
