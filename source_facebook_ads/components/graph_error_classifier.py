@@ -1,7 +1,8 @@
 """What a Graph API answer means, keyed by Meta's error code and subcode, then the HTTP status.
 
-Pure: no CDK here, so the table can be read and tested on its own. `graph_error_handler` turns a
-`GraphError` into the CDK's retry/fail decision and `aimd_pacer` uses it to spot throttles.
+Pure: no CDK here, so the table can be read and tested on its own. `graph_error_handler` is its
+one caller for answers: it turns a `GraphError` into the CDK's retry/fail decision and tells the
+pacer what it learned.
 Meta says to handle errors by code, never by message text, and its HTTP statuses are unreliable
 (400 for rate limits and for code 190, 500 for code 1): the status only decides when the body
 carries no error code we know. Every message is scrubbed of anything that looks like a token
@@ -18,7 +19,7 @@ from typing import Any, Mapping, Optional
 import requests
 
 from source_facebook_ads.components.graph_body import Expected, shape_problem
-from source_facebook_ads.components.pacing_constants import POLICY_BLOCK_WAIT_SECONDS
+from source_facebook_ads.components.graph_urls import ad_account_id, request_target
 from source_facebook_ads.components.usage_headers import read_usage
 from source_facebook_ads.redaction import scrub
 
@@ -30,6 +31,8 @@ RATE_LIMIT_SUBCODES = frozenset({2446079})
 # The app's own request limit: one for every account, user and connection of the Meta app.
 APP_LIMIT_CODES = frozenset({4})
 POLICY_BLOCK_CODE = 368
+# Wait for code 368 ("temporarily blocked for policy") when Meta states no time: Meta asks for a long back-off.
+POLICY_BLOCK_WAIT_SECONDS = 900.0
 TRANSIENT_CODES = frozenset({1, 2})
 RETIRED_VERSION_CODE = 2635
 INVALID_PARAMETER_CODE = 100
@@ -52,7 +55,6 @@ _PAGE_PERMISSION = re.compile(r"\bpages_[a-z_]+")
 START_DATE_TOO_OLD_CODE = 3018  # insights start more than 37 months back
 TWO_FACTOR_CODE, TWO_FACTOR_SUBCODE = 415, 1404120  # 2FA required on a protected business asset
 
-_ACCOUNT_IN_PATH = re.compile(r"/act_(\d+)(?=/|$)")
 _VERSION_IN_PATH = re.compile(r"^/?(v\d+\.\d+)(?=/|$)")
 _TRANSIENT_EXCEPTIONS = (
     requests.exceptions.ConnectionError,  # includes ConnectTimeout
@@ -112,12 +114,6 @@ class GraphError:
 
 
 NO_ERROR = GraphError(GraphErrorKind.NONE)
-
-
-def ad_account_id(url_or_path: str) -> Optional[str]:
-    """The digits of the `act_<digits>` path segment (`/v25.0/act_123/campaigns` -> "123"), if any."""
-    match = _ACCOUNT_IN_PATH.search(url_or_path.split("?", 1)[0])
-    return match.group(1) if match else None
 
 
 def classify(
@@ -350,14 +346,6 @@ def _retired_version_message(url_path: str) -> str:
         f"Meta has retired Marketing API version {version}: set api_version in the connector configuration "
         f"to a version Meta still supports."
     )
-
-
-def request_target(url_path: str) -> str:
-    """How a message names the request: its ad account, else its path."""
-    account = ad_account_id(url_path)
-    if account:
-        return f"ad account act_{account}"
-    return url_path or "the Graph API"
 
 
 def _technical_detail(

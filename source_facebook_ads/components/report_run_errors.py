@@ -7,47 +7,21 @@ config_error.
 
 from __future__ import annotations
 
-import re
-from enum import Enum
-from typing import Any, Optional
-from urllib.parse import urlsplit
+from typing import Optional
 
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 
-from source_facebook_ads.components.graph_error_classifier import GraphError, GraphErrorKind, ad_account_id
+from source_facebook_ads.components.graph_error_classifier import GraphError, GraphErrorKind
+from source_facebook_ads.components.request_kind import RequestKind
 
-
-class ReportRunRequest(Enum):
-    """The three requests of an async insights report (insights_job_mode async)."""
-
-    CREATE = "create"  # POST /act_{id}/insights -> report_run_id
-    STATUS = "status"  # GET /{report_run_id}
-    ROWS = "rows"  # GET /{report_run_id}/insights
-
-
-# A report run id is a bare number after the version; the connector reads no other object by id.
-_REPORT_RUN_PATH = re.compile(r"^/v\d+\.\d+/(?P<run>\d+)(?P<rows>/insights)?/?$")
 _INSIGHTS_SETTINGS = (
     "insights_fields, insights_breakdowns, insights_action_breakdowns, insights_attribution_windows and the "
     "custom_insights entries"
 )
 
 
-def report_run_request(response_or_exception: Any) -> Optional[ReportRunRequest]:
-    """Which report-run request a response or exception answers, from its method and path; None: another."""
-    request = getattr(response_or_exception, "request", None)
-    method = str(getattr(request, "method", "") or "").upper()
-    path = urlsplit(str(getattr(request, "url", "") or "")).path
-    if method == "POST" and path.rstrip("/").endswith("/insights") and ad_account_id(path):
-        return ReportRunRequest.CREATE
-    match = _REPORT_RUN_PATH.match(path) if method == "GET" else None
-    if match:
-        return ReportRunRequest.ROWS if match.group("rows") else ReportRunRequest.STATUS
-    return None
-
-
-def report_run_resolution(request: Optional[ReportRunRequest], error: GraphError) -> Optional[ErrorResolution]:
+def report_run_resolution(request: RequestKind, error: GraphError) -> Optional[ErrorResolution]:
     """Where a report run's error means something else than on a sync request; None: as usual.
 
     A failure the job repository should answer by running the window again (and then splitting it,
@@ -55,24 +29,24 @@ def report_run_resolution(request: Optional[ReportRunRequest], error: GraphError
     config_error, which stops the CDK's job orchestrator at once.
     """
     kind = error.kind
-    if request is ReportRunRequest.CREATE and kind is GraphErrorKind.TOO_MUCH_DATA:
+    if request is RequestKind.REPORT_RUN_CREATE and kind is GraphErrorKind.TOO_MUCH_DATA:
         # No window to split at the HTTP level here: the job repository does it, given a transient failure.
         return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, error.message)
-    if request is ReportRunRequest.CREATE and kind is GraphErrorKind.UNEXPECTED:
+    if request is RequestKind.REPORT_RUN_CREATE and kind is GraphErrorKind.UNEXPECTED:
         # Code 100 and the like: the report's own parameters, which come from the config.
         message = f"{error.message} Check {_INSIGHTS_SETTINGS}."
         return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, message)
-    if request in (ReportRunRequest.STATUS, ReportRunRequest.ROWS) and kind is GraphErrorKind.UNKNOWN_ACCOUNT:
+    if request in (RequestKind.REPORT_RUN_POLL, RequestKind.REPORT_RUN_ROWS) and kind is GraphErrorKind.UNKNOWN_ACCOUNT:
         # 100/33 on a report run: it expired (after 30 days) or is gone. Not the config's fault.
         message = f"Meta no longer knows this insights report run, so it is requested again. Details: {error.technical_detail}."
         return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, message)
-    if request is ReportRunRequest.ROWS and kind is GraphErrorKind.TOO_MUCH_DATA:
+    if request is RequestKind.REPORT_RUN_ROWS and kind is GraphErrorKind.TOO_MUCH_DATA:
         # The CDK cannot shrink the page of an AsyncRetriever's download: the user can.
         message = (
             f"Meta refuses to return a page of an insights report run this large: lower page_size. "
             f"Details: {error.technical_detail}."
         )
         return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, message)
-    if request is ReportRunRequest.STATUS and kind is GraphErrorKind.TOO_MUCH_DATA:
+    if request is RequestKind.REPORT_RUN_POLL and kind is GraphErrorKind.TOO_MUCH_DATA:
         return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, error.message)
     return None

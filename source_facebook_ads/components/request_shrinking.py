@@ -1,8 +1,8 @@
 """How a request Meta found too big can be made smaller, and what to say when it cannot.
 
-Pure, next to the classifier: the handler asks this once an answer is TOO_MUCH_DATA. Every paged
-request carries `limit` (the paginator's page_size_option) and every insights request its
-`time_range`, so the query tells what can still shrink.
+The handler asks this once an answer is TOO_MUCH_DATA. The manifest says what kind of request it
+is (request_kind.py); the query says how small it already is: every paged request carries `limit`
+(the paginator's page_size_option) and every insights request its `time_range`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,21 @@ import datetime
 import json
 from enum import Enum
 from typing import Mapping, Optional
+from urllib.parse import parse_qsl, urlsplit
 
-from source_facebook_ads.components.graph_error_classifier import GraphError, GraphErrorKind, request_target
-from source_facebook_ads.components.pacing_constants import MIN_INSIGHTS_WINDOW_DAYS, MIN_PAGE_SIZE
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
+
+from source_facebook_ads.components.graph_error_classifier import GraphError, GraphErrorKind
+from source_facebook_ads.components.graph_urls import request_target
+from source_facebook_ads.components.request_kind import RequestKind
+
+# Smallest `limit` the page size reduction goes down to (Meta's own default page size): a page of 25
+# objects that is still "too much data" means the requested fields are the problem. Keep equal to the
+# manifest's `page_size_reduction.minimum_page_size`.
+MIN_PAGE_SIZE = 25
+# Smallest insights window (days) the window split goes down to; keep equal to `cursor_granularity`.
+MIN_INSIGHTS_WINDOW_DAYS = 1
 
 
 class Shrink(Enum):
@@ -25,21 +37,41 @@ class Shrink(Enum):
     RETRY_AS_IS = "retry_as_is"  # not paged (one object): Meta often answers it on a later try
 
 
-def how_to_shrink(url_path: str, query: Mapping[str, str]) -> Shrink:
-    """How a request Meta found too big can be made smaller, from its path and query parameters."""
-    if _is_insights(url_path):
+def shrink_resolution(kind: RequestKind, url: str, error: GraphError) -> ErrorResolution:
+    """The CDK's answer to a too-big request: a smaller page, a smaller window, a retry, or a config error."""
+    path, query = urlsplit(url).path, dict(parse_qsl(urlsplit(url).query))
+    shrink = how_to_shrink(kind, query)
+    # The failure type only matters if the retriever cannot shrink (a misconfigured stream).
+    if shrink is Shrink.SMALLER_PAGE:
+        # SimpleRetriever's page_size_reduction halves `limit` and asks for the same page again.
+        return ErrorResolution(ResponseAction.REDUCE_PAGE_SIZE, FailureType.config_error, error.message)
+    if shrink is Shrink.SMALLER_WINDOW:
+        # SimpleRetriever's request_window_splitting splits the cursor window and reads each half.
+        return ErrorResolution(ResponseAction.SPLIT_REQUEST_WINDOW, FailureType.config_error, error.message)
+    if shrink is Shrink.RETRY_AS_IS:
+        # Retried with backoff like a temporary error; GraphBackoffStrategy says what to do if it persists.
+        return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, error.message)
+    return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, cannot_shrink(error, kind, path, query).message)
+
+
+_PAGED = frozenset({RequestKind.EDGE, RequestKind.INSIGHTS, RequestKind.REPORT_RUN_ROWS})
+
+
+def how_to_shrink(kind: RequestKind, query: Mapping[str, str]) -> Shrink:
+    """How a request Meta found too big can be made smaller, from its kind and query parameters."""
+    if kind is RequestKind.INSIGHTS:
         days = _window_days(query)
         if days is not None and days > MIN_INSIGHTS_WINDOW_DAYS:
             return Shrink.SMALLER_WINDOW
-    elif "limit" not in query:  # every paged request carries `limit` (the paginator's page_size_option)
+    elif kind not in _PAGED:
         return Shrink.RETRY_AS_IS
     # A one-day insights window can still be read in smaller pages.
     return Shrink.SMALLER_PAGE if _page_size(query) > MIN_PAGE_SIZE else Shrink.IMPOSSIBLE
 
 
-def cannot_shrink(error: GraphError, url_path: str, query: Mapping[str, str]) -> GraphError:
+def cannot_shrink(error: GraphError, kind: RequestKind, url_path: str, query: Mapping[str, str]) -> GraphError:
     """The configuration error for a too-big request that is already as small as the connector makes it."""
-    if _is_insights(url_path):
+    if kind is RequestKind.INSIGHTS:
         days = _window_days(query)
         smallest = f"a {days}-day window" if days is not None else "a request without a date window to split"
         if days == 1:
@@ -58,10 +90,6 @@ def cannot_shrink(error: GraphError, url_path: str, query: Mapping[str, str]) ->
         f"Meta refuses to return the data asked of {request_target(url_path)} even with {smallest}: {advice}.",
         error.technical_detail,
     )
-
-
-def _is_insights(url_path: str) -> bool:
-    return url_path.rstrip("/").endswith("/insights")
 
 
 def _page_size(query: Mapping[str, str]) -> int:

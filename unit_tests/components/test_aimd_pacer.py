@@ -21,7 +21,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_facebook_ads.components.aimd_pacer import APP_KEY, AimdPacer, pacing_key
 from source_facebook_ads.components.graph_error_handler import GraphErrorHandler
 from source_facebook_ads.components.object_isolation import RefusedRead
-from source_facebook_ads.components.pacing_constants import (
+from source_facebook_ads.components.account_pace import (
     DECREASE_COOLDOWN_SECONDS,
     HIGH_WATER_PERCENT,
     INCREASE_INTERVAL_SECONDS,
@@ -31,11 +31,10 @@ from source_facebook_ads.components.pacing_constants import (
     RATE_INCREASE_STEP_PER_SECOND,
     SLOW_START_EXIT_PERCENT,
     SLOW_START_INTERVAL_SECONDS,
-    THROTTLE_FALLBACK_WAIT_SECONDS,
-    THROTTLE_MIN_WAIT_SECONDS,
     USAGE_DECREASE_FACTOR,
     USAGE_SLOPE_SAMPLE_SECONDS,
 )
+from source_facebook_ads.components.throttle_pause import THROTTLE_FALLBACK_WAIT_SECONDS, THROTTLE_MIN_WAIT_SECONDS
 from unit_tests.components import API, FakeClock, buc_header, graph_response, meta_error
 
 A = f"{API}/act_111/campaigns?limit=500"
@@ -132,13 +131,6 @@ def test_time_already_passed_counts_toward_the_next_slot(clock: FakeClock) -> No
     clock.advance(3)
     pacer.acquire_call(request(A))
     assert clock.slept == []
-
-
-@pytest.mark.parametrize("config", [{"requests_per_second": 0}, {"requests_per_second": "fast"}, {"max_throttle_wait_minutes": -1}])
-def test_invalid_config_is_a_config_error(config: dict[str, Any]) -> None:
-    with pytest.raises(AirbyteTracedException) as raised:
-        AimdPacer.from_config(config)
-    assert raised.value.failure_type is FailureType.config_error
 
 
 def test_config_defaults() -> None:

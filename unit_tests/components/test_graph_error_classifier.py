@@ -8,9 +8,10 @@ from typing import Any, Optional
 import pytest
 import requests
 
-from source_facebook_ads.components.graph_error_classifier import NO_ERROR, GraphErrorKind, ad_account_id, classify
+from source_facebook_ads.components.graph_error_classifier import NO_ERROR, POLICY_BLOCK_WAIT_SECONDS, GraphErrorKind, classify
+from source_facebook_ads.components.graph_urls import ad_account_id
+from source_facebook_ads.components.request_kind import RequestKind
 from source_facebook_ads.components.request_shrinking import Shrink, cannot_shrink, how_to_shrink
-from source_facebook_ads.components.pacing_constants import POLICY_BLOCK_WAIT_SECONDS
 from unit_tests.components import TOKEN, buc_header, meta_error
 
 ACCOUNT_PATH = "/v25.0/act_123/campaigns"
@@ -205,35 +206,36 @@ def test_ad_account_id_comes_from_the_path_segment(url: str, account: Optional[s
 
 
 @pytest.mark.parametrize(
-    "path, query, shrink",
+    "kind, query, shrink",
     [
-        (ACCOUNT_PATH, {"limit": "500"}, Shrink.SMALLER_PAGE),
-        (ACCOUNT_PATH, {"limit": "26"}, Shrink.SMALLER_PAGE),
-        (ACCOUNT_PATH, {"limit": "25"}, Shrink.IMPOSSIBLE),
-        (ACCOUNT_PATH, {}, Shrink.RETRY_AS_IS),  # not paged (one object): only a later try can help
-        (INSIGHTS_PATH, {"time_range": '{"since":"2026-01-01","until":"2026-01-30"}', "limit": "500"}, Shrink.SMALLER_WINDOW),
-        (INSIGHTS_PATH, {"time_range": '{"since":"2026-01-01","until":"2026-01-02"}'}, Shrink.SMALLER_WINDOW),
-        (INSIGHTS_PATH, {"time_range": '{"since":"2026-01-01","until":"2026-01-01"}', "limit": "500"}, Shrink.SMALLER_PAGE),
-        (INSIGHTS_PATH, {"time_range": '{"since":"2026-01-01","until":"2026-01-01"}', "limit": "25"}, Shrink.IMPOSSIBLE),
-        (INSIGHTS_PATH, {"time_range[since]": "2026-01-01", "time_range[until]": "2026-01-07"}, Shrink.SMALLER_WINDOW),
-        (INSIGHTS_PATH, {"date_preset": "last_30d"}, Shrink.IMPOSSIBLE),
-        (INSIGHTS_PATH, {"time_range": "garbage"}, Shrink.IMPOSSIBLE),
-        ("/v25.0/6012345678/insights/", {}, Shrink.IMPOSSIBLE),
+        (RequestKind.EDGE, {"limit": "500"}, Shrink.SMALLER_PAGE),
+        (RequestKind.EDGE, {"limit": "26"}, Shrink.SMALLER_PAGE),
+        (RequestKind.EDGE, {"limit": "25"}, Shrink.IMPOSSIBLE),
+        (RequestKind.OBJECT, {}, Shrink.RETRY_AS_IS),  # not paged (one object): only a later try can help
+        (RequestKind.INSIGHTS, {"time_range": '{"since":"2026-01-01","until":"2026-01-30"}', "limit": "500"}, Shrink.SMALLER_WINDOW),
+        (RequestKind.INSIGHTS, {"time_range": '{"since":"2026-01-01","until":"2026-01-02"}'}, Shrink.SMALLER_WINDOW),
+        (RequestKind.INSIGHTS, {"time_range": '{"since":"2026-01-01","until":"2026-01-01"}', "limit": "500"}, Shrink.SMALLER_PAGE),
+        (RequestKind.INSIGHTS, {"time_range": '{"since":"2026-01-01","until":"2026-01-01"}', "limit": "25"}, Shrink.IMPOSSIBLE),
+        (RequestKind.INSIGHTS, {"time_range[since]": "2026-01-01", "time_range[until]": "2026-01-07"}, Shrink.SMALLER_WINDOW),
+        (RequestKind.INSIGHTS, {"date_preset": "last_30d"}, Shrink.IMPOSSIBLE),
+        (RequestKind.INSIGHTS, {"time_range": "garbage"}, Shrink.IMPOSSIBLE),
+        (RequestKind.REPORT_RUN_ROWS, {}, Shrink.IMPOSSIBLE),
     ],
 )
-def test_how_to_shrink_a_request_that_asked_for_too_much(path: str, query: dict[str, str], shrink: Shrink) -> None:
-    assert how_to_shrink(path, query) is shrink
+def test_how_to_shrink_a_request_that_asked_for_too_much(kind: RequestKind, query: dict[str, str], shrink: Shrink) -> None:
+    assert how_to_shrink(kind, query) is shrink
 
 
 def test_cannot_shrink_says_what_to_reduce() -> None:
     too_much = classify(400, meta_error(100, 1487534), INSIGHTS_PATH, None)
     one_day = cannot_shrink(
         too_much,
+        RequestKind.INSIGHTS,
         INSIGHTS_PATH,
         {"time_range": '{"since":"2026-01-01","until":"2026-01-01"}', "fields": "spend,clicks", "breakdowns": "age"},
     )
     assert "act_123" in one_day.user_message and "single day 2026-01-01" in one_day.user_message
     assert "fewer insights fields (now 2) or breakdowns (now age)" in one_day.user_message
     assert one_day.technical_detail == too_much.technical_detail
-    smallest_page = cannot_shrink(too_much, ACCOUNT_PATH, {"limit": "25"})
+    smallest_page = cannot_shrink(too_much, RequestKind.EDGE, ACCOUNT_PATH, {"limit": "25"})
     assert "pages of 25 objects" in smallest_page.user_message and "fewer fields" in smallest_page.user_message

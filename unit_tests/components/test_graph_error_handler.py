@@ -20,14 +20,10 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Erro
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_facebook_ads.components.aimd_pacer import AimdPacer
-from source_facebook_ads.components.graph_error_handler import GraphBackoffStrategy, GraphErrorHandler
+from source_facebook_ads.components.graph_backoff import PACED_THROTTLE_RETRY_SECONDS, TRANSIENT_BACKOFF_MAX_SECONDS
+from source_facebook_ads.components.graph_error_handler import CDK_MAX_TIME_MARGIN_SECONDS, GraphBackoffStrategy, GraphErrorHandler
 from source_facebook_ads.components.object_isolation import RefusedRead
-from source_facebook_ads.components.pacing_constants import (
-    CDK_MAX_TIME_MARGIN_SECONDS,
-    PACED_THROTTLE_RETRY_SECONDS,
-    THROTTLE_FALLBACK_WAIT_SECONDS,
-    TRANSIENT_BACKOFF_MAX_SECONDS,
-)
+from source_facebook_ads.components.throttle_pause import THROTTLE_FALLBACK_WAIT_SECONDS
 from unit_tests.components import API, FakeClock, TOKEN, buc_header, graph_response, meta_error
 
 CONFIG = {"access_token": TOKEN, "max_throttle_wait_minutes": 60}
@@ -43,8 +39,13 @@ HTML = b"<html><body>Bad Gateway</body></html>"
 CUT_OFF_PAGE = b'{"data": [{"id": "1"}, {"id": "2"'
 
 
-def handler(**config: Any) -> GraphErrorHandler:
-    return GraphErrorHandler(config={**CONFIG, **config}, parameters={})
+def handler(request_kind: str = "edge", **config: Any) -> GraphErrorHandler:
+    return GraphErrorHandler(config={**CONFIG, **config}, parameters={}, request_kind=request_kind)
+
+
+def manifest_kind(response: requests.Response) -> str:
+    """The request_kind the manifest gives the requester of a row's request (edges unless listed)."""
+    return KIND_OF_REQUEST.get((response.request.method, response.url), "edge")
 
 
 # (row id, response, expected action, expected failure type, words the message must contain)
@@ -111,7 +112,7 @@ def assert_resolves(
 ) -> None:
     """The handler's answer: the action, the failure type, the words a person needs, and never the token."""
     try:
-        resolution = handler().interpret_response(response)
+        resolution = handler(manifest_kind(response)).interpret_response(response)
     except RefusedRead as refusal:  # the FAIL it stands for, raised so a read can go around it
         resolution = ErrorResolution(FAIL, refusal.failure_type, refusal.message)
     assert resolution.response_action is action
@@ -338,6 +339,17 @@ def test_giving_up_on_transient_errors_never_shows_the_token() -> None:
 CREATE_URL = f"{API}/act_123/insights?level=ad&time_range=%7B%22since%22%3A%222026-01-01%22%2C%22until%22%3A%222026-01-30%22%7D"
 STATUS_URL = f"{API}/836200000001?fields=id,async_status"
 ROWS_URL = f"{API}/836200000001/insights?limit=500"
+KIND_OF_REQUEST = {
+    ("GET", f"{API}/me"): "object",
+    ("GET", f"{API}/act_123?fields=id"): "object",
+    ("GET", OBJECT_URL): "object",
+    ("GET", INSIGHTS_URL): "insights",
+    ("GET", ONE_DAY_INSIGHTS_URL + "&limit=25"): "insights",
+    ("GET", ONE_DAY_INSIGHTS_URL + "&limit=500"): "insights",
+    ("POST", CREATE_URL): "report_run_create",
+    ("GET", STATUS_URL): "report_run_poll",
+    ("GET", ROWS_URL): "report_run_rows",
+}
 
 
 def posted(response: requests.Response) -> requests.Response:

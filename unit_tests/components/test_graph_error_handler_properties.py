@@ -36,6 +36,8 @@ SUCCESS_BODIES = {
     "create": st.fixed_dictionaries({"report_run_id": st.just(RUN)}),
     "poll": records({"async_status": "Job Completed"}),
 }
+# The request_kind the manifest gives the requester of each kind of request.
+MANIFEST_KIND = {"edge": "edge", "insights": "insights", "object": "object", "create": "report_run_create", "poll": "report_run_poll"}
 DECISIONS = {ResponseAction.SUCCESS, ResponseAction.RETRY, ResponseAction.FAIL, ResponseAction.REDUCE_PAGE_SIZE, ResponseAction.SPLIT_REQUEST_WINDOW, ResponseAction.RATE_LIMITED}
 
 
@@ -65,7 +67,7 @@ def kinds_and_answers(draw: Any) -> tuple[str, Answer]:
 @given(kind_and_answer=kinds_and_answers())
 def test_every_answer_gets_a_decision_and_only_a_usable_body_is_a_success(kind_and_answer: tuple[str, Answer]) -> None:
     kind, answer = kind_and_answer
-    handler = GraphErrorHandler(config={"access_token": TOKEN}, parameters={})
+    handler = GraphErrorHandler(config={"access_token": TOKEN}, parameters={}, request_kind=MANIFEST_KIND[kind])
     response = response_for(kind, answer)
 
     try:

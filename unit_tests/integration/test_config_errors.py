@@ -50,6 +50,10 @@ REFUSED_CONFIGS = [
     ({"start_date": "9999-01-01"}, ["start_date", "in the future"]),
     ({"start_date": "2026-03-01", "end_date": "2026-02-01"}, ["end_date", "before start_date"]),
     ({"page_size": 0}, ["page_size"]),
+    # The pacer's settings: the spec validates them, so the pacer takes them as they come.
+    ({"requests_per_second": 0}, ["requests_per_second"]),
+    ({"requests_per_second": "fast"}, ["requests_per_second"]),
+    ({"max_throttle_wait_minutes": -1}, ["max_throttle_wait_minutes"]),
     ({"api_version": "25"}, ["api_version"]),
     ({"access_token": ""}, ["access_token"]),
     ({"access_token": " \n "}, ["access_token", "whitespace"]),
