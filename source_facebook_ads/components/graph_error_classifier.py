@@ -5,13 +5,12 @@ one caller for answers: it turns a `GraphError` into the CDK's retry/fail decisi
 pacer what it learned.
 Meta says to handle errors by code, never by message text, and its HTTP statuses are unreliable
 (400 for rate limits and for code 190, 500 for code 1): the status only decides when the body
-carries no error code we know. Every message is scrubbed of anything that looks like a token
-(`redaction.scrub`).
+carries no error code we know. The sentences live in graph_error_messages.py; every message is
+scrubbed of anything that looks like a token (`redaction.scrub`).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Mapping, Optional
@@ -19,6 +18,19 @@ from typing import Any, Mapping, Optional
 import requests
 
 from source_facebook_ads.components.graph_body import Expected, shape_problem
+from source_facebook_ads.components.graph_error_messages import (
+    INVALID_TOKEN_MESSAGE,
+    PAGE_PERMISSION,
+    START_DATE_TOO_OLD_MESSAGE,
+    answer_details,
+    join,
+    missing_permission_message,
+    page_permission_message,
+    refused_message,
+    retired_version_message,
+    two_factor_message,
+    unknown_object_message,
+)
 from source_facebook_ads.components.graph_urls import ad_account_id, request_target
 from source_facebook_ads.components.usage_headers import read_usage
 from source_facebook_ads.redaction import scrub
@@ -51,11 +63,9 @@ FATAL_REQUEST_CODES = frozenset({INVALID_PARAMETER_CODE, 2500})
 # permissions", and 190 without a subcode also answers a call that needs a Page permission
 # ("... pages_read_engagement ..."), which no new ads token fixes.
 MISSING_PERMISSIONS_TEXT = "missing permission"
-_PAGE_PERMISSION = re.compile(r"\bpages_[a-z_]+")
 START_DATE_TOO_OLD_CODE = 3018  # insights start more than 37 months back
 TWO_FACTOR_CODE, TWO_FACTOR_SUBCODE = 415, 1404120  # 2FA required on a protected business asset
 
-_VERSION_IN_PATH = re.compile(r"^/?(v\d+\.\d+)(?=/|$)")
 _TRANSIENT_EXCEPTIONS = (
     requests.exceptions.ConnectionError,  # includes ConnectTimeout
     requests.exceptions.Timeout,  # includes ReadTimeout
@@ -143,7 +153,7 @@ def classify(
         if by_code is not None:
             return by_code
         # An error code we do not know: the HTTP status decides.
-        return _classify_status(status, url_path, _technical_detail(status, meta_error, url_path), headers, meta_error)
+        return _classify_status(status, url_path, answer_details(status, meta_error, url_path), headers, meta_error)
     if status is not None and 200 <= status < 300:
         problem = (body_problem or "an empty or cut-off body") if body is None else shape_problem(body, expected)
         if problem is not None:
@@ -151,15 +161,15 @@ def classify(
             return GraphError(
                 GraphErrorKind.TRANSIENT,
                 scrub(f"Meta answered {request_target(url_path)} with {problem}, so it is read again."),
-                _technical_detail(status, None, url_path, scrub(problem)),
+                answer_details(status, None, url_path, scrub(problem)),
             )
         return NO_ERROR
     note = None if body is not None else "body empty or not valid JSON"
-    return _classify_status(status, url_path, _technical_detail(status, None, url_path, note), headers, None)
+    return _classify_status(status, url_path, answer_details(status, None, url_path, note), headers, None)
 
 
 def _classify_exception(exception: BaseException, url_path: str) -> GraphError:
-    detail = _join(f"path {url_path}" if url_path else None, f"exception {type(exception).__name__}: {exception}")
+    detail = join(f"path {url_path}" if url_path else None, f"exception {type(exception).__name__}: {exception}")
     if isinstance(exception, _TRANSIENT_EXCEPTIONS):
         return GraphError(
             GraphErrorKind.TRANSIENT,
@@ -178,18 +188,18 @@ def _classify_meta_error(
 ) -> Optional[GraphError]:
     code = _int(error.get("code"))
     subcode = _int(error.get("error_subcode"))
-    detail = _technical_detail(status, error, url_path)
+    detail = answer_details(status, error, url_path)
     target = request_target(url_path)
 
     meta_message = str(error.get("message") or "")
-    if code == 190 and subcode is None and _PAGE_PERMISSION.search(meta_message):
-        return GraphError(GraphErrorKind.MISSING_PERMISSION, _page_permission_message(meta_message), detail)
+    if code == 190 and subcode is None and PAGE_PERMISSION.search(meta_message):
+        return GraphError(GraphErrorKind.MISSING_PERMISSION, page_permission_message(meta_message), detail)
     if code in TOKEN_CODES:
-        return GraphError(GraphErrorKind.INVALID_TOKEN, _INVALID_TOKEN_MESSAGE, detail)
+        return GraphError(GraphErrorKind.INVALID_TOKEN, INVALID_TOKEN_MESSAGE, detail)
     if code in PERMISSION_CODES:
-        return GraphError(GraphErrorKind.MISSING_PERMISSION, _missing_permission_message(url_path), detail)
+        return GraphError(GraphErrorKind.MISSING_PERMISSION, missing_permission_message(url_path), detail)
     if code == INVALID_PARAMETER_CODE and subcode == UNKNOWN_OBJECT_SUBCODE:
-        return GraphError(GraphErrorKind.UNKNOWN_ACCOUNT, _unknown_object_message(url_path), detail)
+        return GraphError(GraphErrorKind.UNKNOWN_ACCOUNT, unknown_object_message(url_path), detail)
     if code == INVALID_PARAMETER_CODE and subcode in UNREADABLE_OBJECT_SUBCODES:
         meta_words = scrub(": ".join(str(error[key]) for key in ("error_user_title", "error_user_msg") if error.get(key)))
         return GraphError(
@@ -202,11 +212,11 @@ def _classify_meta_error(
             GraphErrorKind.TOO_MUCH_DATA, f"Meta asked to reduce the amount of data requested from {target}.", detail
         )
     if code == INVALID_PARAMETER_CODE and subcode is None and MISSING_PERMISSIONS_TEXT in meta_message.lower():
-        return GraphError(GraphErrorKind.MISSING_PERMISSION, _missing_permission_message(url_path), detail)
+        return GraphError(GraphErrorKind.MISSING_PERMISSION, missing_permission_message(url_path), detail)
     if code == START_DATE_TOO_OLD_CODE:
-        return GraphError(GraphErrorKind.REFUSED, _START_DATE_TOO_OLD_MESSAGE, detail)
+        return GraphError(GraphErrorKind.REFUSED, START_DATE_TOO_OLD_MESSAGE, detail)
     if code == TWO_FACTOR_CODE and subcode == TWO_FACTOR_SUBCODE:
-        return GraphError(GraphErrorKind.REFUSED, _two_factor_message(url_path), detail)
+        return GraphError(GraphErrorKind.REFUSED, two_factor_message(url_path), detail)
     if code == POLICY_BLOCK_CODE:
         return GraphError(
             GraphErrorKind.RATE_LIMITED,
@@ -224,7 +234,7 @@ def _classify_meta_error(
             return GraphError(GraphErrorKind.RATE_LIMITED, problem, detail, wait, app_wide=True)
         return GraphError(GraphErrorKind.RATE_LIMITED, f"Meta is throttling {target} (code {code}).", detail, wait)
     if code == RETIRED_VERSION_CODE:
-        return GraphError(GraphErrorKind.API_VERSION_RETIRED, _retired_version_message(url_path), detail)
+        return GraphError(GraphErrorKind.API_VERSION_RETIRED, retired_version_message(url_path), detail)
     # Meta's own word on retrying wins over what the code usually means (code 1 is mostly temporary).
     is_transient = error.get("is_transient")
     if is_transient is True or (code in TRANSIENT_CODES and is_transient is None):
@@ -233,7 +243,7 @@ def _classify_meta_error(
     if code in FATAL_REQUEST_CODES:
         return _unexpected(error, url_path, detail)
     if is_transient is False:
-        return GraphError(GraphErrorKind.REFUSED, _refused_message(error, url_path), detail)
+        return GraphError(GraphErrorKind.REFUSED, refused_message(error, url_path), detail)
     if status is not None and 200 <= status < 300:
         # Status 200 with an error body is not a success; with a code we do not know, try again.
         return GraphError(
@@ -251,9 +261,9 @@ def _classify_status(
 ) -> GraphError:
     target = request_target(url_path)
     if status == 401:
-        return GraphError(GraphErrorKind.INVALID_TOKEN, _INVALID_TOKEN_MESSAGE, detail)
+        return GraphError(GraphErrorKind.INVALID_TOKEN, INVALID_TOKEN_MESSAGE, detail)
     if status == 403:
-        return GraphError(GraphErrorKind.MISSING_PERMISSION, _missing_permission_message(url_path), detail)
+        return GraphError(GraphErrorKind.MISSING_PERMISSION, missing_permission_message(url_path), detail)
     if status == 429:
         wait = _stated_wait(headers, url_path)
         return GraphError(GraphErrorKind.RATE_LIMITED, f"Meta is throttling {target} (HTTP 429).", detail, wait)
@@ -264,40 +274,6 @@ def _classify_status(
     return _unexpected(meta_error, url_path, detail)
 
 
-def _refused_message(error: Mapping[str, Any], url_path: str) -> str:
-    title = str(error.get("error_user_title") or "").strip().rstrip(".")
-    user_message = str(error.get("error_user_msg") or error.get("message") or "no message").strip()
-    meta_words = (f"{title}: {user_message}" if title else user_message).rstrip(".") + "."
-    return scrub(
-        f"Meta refused the request for {request_target(url_path)} and says retrying will not help: {meta_words} "
-        f"Fix this in Meta Business Settings for the assets the token's user reads (or ask the admin of "
-        f"that asset), then run the sync again."
-    )
-
-
-def _page_permission_message(meta_message: str) -> str:
-    permissions = ", ".join(sorted(set(_PAGE_PERMISSION.findall(meta_message))))
-    return (
-        f"Meta needs a Facebook Page permission ({permissions}) to read this, and the access token lacks it: "
-        f"generate the System User token again with {permissions} ticked, and assign the Page to the System "
-        f"User in Meta Business Settings > Accounts > Pages. The token itself is valid."
-    )
-
-
-_START_DATE_TOO_OLD_MESSAGE = (
-    "Meta keeps insights for 37 months and refuses a report that starts earlier (code 3018): set start_date "
-    "(and the start_date of each custom_insights entry) within the last 37 months."
-)
-
-
-def _two_factor_message(url_path: str) -> str:
-    return (
-        f"Meta requires two-factor authentication to read {request_target(url_path)}, a protected business asset "
-        f"(code 415): turn on two-factor authentication for the person who generated the access token (or "
-        f"for the business in Meta Business Settings > Security Center), then generate the token again."
-    )
-
-
 def _unexpected(error: Mapping[str, Any], url_path: str, detail: str) -> GraphError:
     meta_message = scrub(str(error.get("message") or "no message"))
     return GraphError(
@@ -305,71 +281,6 @@ def _unexpected(error: Mapping[str, Any], url_path: str, detail: str) -> GraphEr
         f"Meta's Graph API rejected the request for {request_target(url_path)}: {meta_message}",
         detail,
     )
-
-
-_INVALID_TOKEN_MESSAGE = (
-    "Meta rejected the access token (invalid, expired or revoked): generate a new System User token in "
-    "Meta Business Settings > Users > System Users > Generate New Token, with the ads_read and "
-    "read_insights permissions, and paste it into access_token."
-)
-
-
-def _missing_permission_message(url_path: str) -> str:
-    account = ad_account_id(url_path)
-    if account:
-        return (
-            f"The access token may not read ad account act_{account}: in Meta Business Settings, assign "
-            f'the ad account to the System User with the "Manage campaigns" task, and make sure the token '
-            f"has the ads_read and read_insights permissions."
-        )
-    return (
-        f"The access token lacks a permission for {request_target(url_path)}: make sure the System User's token has "
-        f"the ads_read, read_insights and business_management permissions and that the System User is "
-        f'assigned the assets it reads with the "Manage campaigns" task.'
-    )
-
-
-def _unknown_object_message(url_path: str) -> str:
-    account = ad_account_id(url_path)
-    if account:
-        return (
-            f"Ad account act_{account} does not exist or the access token cannot see it: check the id in "
-            f"account_ids and that the ad account is assigned to the System User."
-        )
-    return f"{request_target(url_path)} does not exist or the access token cannot see it."
-
-
-def _retired_version_message(url_path: str) -> str:
-    match = _VERSION_IN_PATH.search(url_path)
-    version = match.group(1) if match else "in use"
-    return (
-        f"Meta has retired Marketing API version {version}: set api_version in the connector configuration "
-        f"to a version Meta still supports."
-    )
-
-
-def _technical_detail(
-    status: Optional[int], error: Optional[Mapping[str, Any]], url_path: str, note: Optional[str] = None
-) -> str:
-    parts = [f"HTTP {status}" if status is not None else None]
-    if error is not None:
-        parts += [
-            f"code {error.get('code')}",
-            f"subcode {error.get('error_subcode')}" if error.get("error_subcode") is not None else None,
-            f"type {error.get('type')}" if error.get("type") else None,
-            f"fbtrace_id {error.get('fbtrace_id')}" if error.get("fbtrace_id") else None,
-        ]
-    parts.append(f"path {url_path}" if url_path else None)
-    if error is not None and error.get("message"):
-        parts.append(f"Meta: {error.get('message')}")
-    if error is not None and error.get("error_user_msg"):
-        parts.append(f"Meta to the user: {error.get('error_user_msg')}")
-    parts.append(note)
-    return scrub(_join(*parts))
-
-
-def _join(*parts: Optional[str]) -> str:
-    return "; ".join(part for part in parts if part)
 
 
 def _stated_wait(headers: Optional[Mapping[str, str]], url_path: str) -> Optional[float]:
