@@ -46,7 +46,7 @@ def insights_shapes(values: dict[str, Any]) -> dict[str, Any]:
         stream.name: {
             "fields": fields[stream.name],
             "primary_key": stream.source_defined_primary_key,
-            "schema_sha256": hashlib.sha256(json.dumps(stream.json_schema, sort_keys=True).encode()).hexdigest(),
+            "schema_sha256": hashlib.sha256(json.dumps(stream.json_schema).encode()).hexdigest(),
         }
         for stream in catalog.streams
         if stream.name in fields
