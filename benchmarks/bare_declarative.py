@@ -9,13 +9,13 @@ import yaml
 from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 
-from source_facebook_ads.stream_shaping import load_schema
+from source_facebook_ads.stream_shaping import level_schema
 
 
 def main() -> None:
     args = sys.argv[1:]
     manifest = yaml.safe_load((Path(__file__).parent / "bare_declarative.yaml").read_text())
-    schema = load_schema("ad_insights")
+    schema = level_schema("ad")
     stream = manifest["streams"][0]
     stream["schema_loader"]["schema"] = schema
     stream["$parameters"] = {"fields": ",".join(schema["properties"])}

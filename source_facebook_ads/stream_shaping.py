@@ -5,20 +5,21 @@ The source calls `shape_streams` once, on the loaded manifest, before the CDK re
 - the shared requester's read timeout is `request_timeout_seconds` (the CDK key takes no template);
 - every stream's `$parameters.fields` (the Graph `fields` it requests) is its schema's properties
   (but those marked `x-not-requested`, which the connector fills in), so request and schema cannot drift;
+  the schema is `schemas/<schema_name or name>.json`, as the manifest's schema_loader reads it;
 - every insights report becomes one stream built on `definitions.insights_stream`, with `$parameters`
   for its report (`level`, `fields`, `breakdowns`, `action_breakdowns`, `time_increment`, `since`, and
   `every_status`: the manifest's `definitions.<level>_statuses`, which the report's effective_status
   filter names), a primary key that includes its breakdowns, and an inline schema with one column per
-  breakdown. The reports are one list: the built-in ones of the manifest's
-  `definitions.insights_reports` (the four levels and the named breakdown presets), then each
-  `custom_insights` entry of the config as `custom_insights_<name>`;
+  breakdown, typed from the insights catalogue (`schemas/insights.json`; a level report requests
+  the catalogue less what its level lacks, `level_schema`). The reports are one list: the built-in
+  ones of the manifest's `definitions.insights_reports` (the four levels and the named breakdown
+  presets), then each `custom_insights` entry of the config as `custom_insights_<name>`;
 - with `insights_job_mode: async`, every insights stream's retriever is
   `definitions.async_insights_retriever` (Meta's report runs) instead of the direct requests.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from importlib import resources
 from typing import Any, Mapping
@@ -43,9 +44,32 @@ REFUSED_WITH_BREAKDOWN = {
 ASYNC_INSIGHTS_RETRIEVER = "#/definitions/async_insights_retriever"
 
 
-def level_schema_name(level: str) -> str:
-    """The schema that holds a level's default fields and their types: account_insights.json, ..."""
+def level_stream_name(level: str) -> str:
+    """The built-in stream of a level's rows: account_insights, ..., ad_insights."""
     return f"{level}_insights"
+
+
+# Every insights field a level report requests by default, with its type: schemas/insights.json.
+# A level's rows lack the fields first carried by the levels below it (the ids and names of smaller
+# objects, and what Meta reports per ad set or per ad only).
+INSIGHTS_CATALOGUE = "insights"
+FIRST_CARRIED_BY = {
+    "campaign": {"campaign_id", "campaign_name", "buying_type", "objective", "created_time", "updated_time"},
+    "adset": {"adset_id", "adset_name", "attribution_setting", "optimization_goal"},
+    "ad": {
+        "ad_id", "ad_name", "auction_bid", "auction_competitiveness", "auction_max_competitor_bid",
+        "quality_ranking", "engagement_rate_ranking", "conversion_rate_ranking",
+    },
+}
+
+
+def level_schema(level: str) -> dict[str, Any]:
+    """The insights catalogue narrowed to the fields a level's rows carry, in catalogue order."""
+    levels = list(LEVEL_ID)
+    lacking = set().union(*(FIRST_CARRIED_BY[below] for below in levels[levels.index(level) + 1 :]))
+    schema = load_schema(INSIGHTS_CATALOGUE)
+    schema["properties"] = {name: prop for name, prop in schema["properties"].items() if name not in lacking}
+    return schema
 
 
 def load_schema(stream_name: str) -> dict[str, Any]:
@@ -59,8 +83,11 @@ NOT_REQUESTED = "x-not-requested"
 
 def schema_fields(stream_name: str) -> list[str]:
     """The Graph `fields` a stream requests: its schema's top-level properties, in schema order."""
-    properties = load_schema(stream_name)["properties"]
-    return [name for name, prop in properties.items() if NOT_REQUESTED not in prop]
+    return requested_fields(load_schema(stream_name))
+
+
+def requested_fields(schema: Mapping[str, Any]) -> list[str]:
+    return [name for name, prop in schema["properties"].items() if NOT_REQUESTED not in prop]
 
 
 def shape_streams(manifest: dict[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,7 +98,8 @@ def shape_streams(manifest: dict[str, Any], config: Mapping[str, Any]) -> dict[s
     streams: dict[str, Any] = definitions.get("streams", {})
     statuses = _level_statuses(manifest)
     for name, stream in streams.items():
-        stream.setdefault("$parameters", {}).setdefault("fields", ",".join(schema_fields(name)))
+        parameters = stream.setdefault("$parameters", {})
+        parameters.setdefault("fields", ",".join(schema_fields(parameters.get("schema_name") or name)))
     reports = [InsightsReport.built_in(entry, config) for entry in definitions.get("insights_reports", [])]
     reports += [InsightsReport.custom(entry, config) for entry in config.get("custom_insights") or []]
     for report in reports:
@@ -83,7 +111,7 @@ def shape_streams(manifest: dict[str, Any], config: Mapping[str, Any]) -> dict[s
 
 def level_reports(config: Mapping[str, Any]) -> list["InsightsReport"]:
     """The four level reports, account_insights to ad_insights: the ones insights_breakdowns splits."""
-    return [InsightsReport.built_in({"name": level_schema_name(level), "level": level}, config) for level in LEVEL_ID]
+    return [InsightsReport.built_in({"name": level_stream_name(level), "level": level}, config) for level in LEVEL_ID]
 
 
 def _level_statuses(manifest: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -129,7 +157,7 @@ class InsightsReport:
         """An entry of the manifest's report list; what it does not fix comes from the insights_* config keys."""
         level = entry["level"]
         breakdowns = list(entry["breakdowns"] if "breakdowns" in entry else config.get("insights_breakdowns") or [])
-        fields = config.get("insights_fields") or entry.get("fields") or schema_fields(level_schema_name(level))
+        fields = config.get("insights_fields") or entry.get("fields") or requested_fields(level_schema(level))
         refused = [REFUSED_WITH_BREAKDOWN[breakdown] for breakdown in breakdowns if breakdown in REFUSED_WITH_BREAKDOWN]
         return cls(
             entry["name"],
@@ -161,8 +189,8 @@ class InsightsReport:
         return [LEVEL_ID[self.level], "date_start", *self.breakdowns]
 
     def schema(self) -> dict[str, Any]:
-        """The level's schema narrowed to the requested fields; a field we do not know is a nullable string."""
-        catalogue = _insights_field_types()
+        """The catalogue narrowed to the requested fields; a field we do not know is a nullable string."""
+        catalogue = load_schema(INSIGHTS_CATALOGUE)["properties"]
         properties = {field: catalogue.get(field, {"type": ["null", "string"]}) for field in self.fields}
         for breakdown in self.breakdowns:
             properties[breakdown] = {"type": ["null", "string"]}
@@ -191,10 +219,3 @@ class InsightsReport:
             },
         }
 
-
-def _insights_field_types() -> dict[str, Any]:
-    """Every insights field we type, from the four level schemas (ad_insights last: the widest)."""
-    catalogue: dict[str, Any] = {}
-    for level in LEVEL_ID:
-        catalogue.update(load_schema(level_schema_name(level))["properties"])
-    return catalogue

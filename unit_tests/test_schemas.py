@@ -16,6 +16,11 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator
 
+from airbyte_cdk.test.entrypoint_wrapper import discover
+
+from source_facebook_ads.source import SourceFacebookAds
+from source_facebook_ads.stream_shaping import level_schema
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS_DIR = ROOT / "source_facebook_ads" / "schemas"
 FIELDS_DIR = ROOT / "integration_tests" / "emulator" / "fields"
@@ -188,9 +193,22 @@ def _no_duplicate_keys(pairs):
     return dict(pairs)
 
 
-def load_schema(stream):
-    text = (SCHEMAS_DIR / f"{stream}.json").read_text()
+# The file each stream's schema comes from: the insights levels narrow one catalogue, and ad_account
+# reads the AdAccount object of adaccounts (its `schema_name` in manifest.yaml).
+def schema_file(stream):
+    return "insights" if stream in INSIGHTS_LEVEL else {"ad_account": "adaccounts"}.get(stream, stream)
+
+
+def load_schema_file(name):
+    text = (SCHEMAS_DIR / f"{name}.json").read_text()
     return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+
+
+def load_schema(stream):
+    """The schema a stream's fields come from (an insights level's: the catalogue narrowed to the level)."""
+    if stream in INSIGHTS_LEVEL:
+        return level_schema(INSIGHTS_LEVEL[stream])
+    return load_schema_file(schema_file(stream))
 
 
 def load_fields(obj):
@@ -230,12 +248,23 @@ def fields_param(stream):
 
 
 ALL_STREAMS = sorted(STREAM_OBJECT)
+SCHEMA_FILES = sorted({schema_file(stream) for stream in ALL_STREAMS})
 
 
 # ---------------------------------------------------------------------------- structure
 def test_every_stream_has_a_schema_and_no_stray_files():
     present = {p.stem for p in SCHEMAS_DIR.glob("*.json")}
-    assert present == set(STREAM_OBJECT)
+    assert present == set(SCHEMA_FILES)
+
+
+def test_no_two_schema_files_are_the_same():
+    texts = [(SCHEMAS_DIR / f"{name}.json").read_text() for name in SCHEMA_FILES]
+    assert len(set(texts)) == len(texts)
+
+
+@pytest.mark.parametrize("name", SCHEMA_FILES)
+def test_schema_file_has_no_duplicate_keys(name):
+    assert load_schema_file(name)["properties"]
 
 
 @pytest.mark.parametrize("stream", ALL_STREAMS)
@@ -248,9 +277,9 @@ def test_schema_is_valid_draft7(stream):
     assert schema["properties"], "a schema without properties would request no fields"
 
 
-@pytest.mark.parametrize("stream", ALL_STREAMS)
-def test_schema_file_is_pretty_printed(stream):
-    text = (SCHEMAS_DIR / f"{stream}.json").read_text()
+@pytest.mark.parametrize("name", SCHEMA_FILES)
+def test_schema_file_is_pretty_printed(name):
+    text = (SCHEMAS_DIR / f"{name}.json").read_text()
     assert text.endswith("}\n")
     lines = text.splitlines()
     assert lines[0] == "{"
@@ -330,8 +359,11 @@ def test_me_requests_only_id_and_name():
     assert list(load_schema("me")["properties"]) == ["id", "name"]
 
 
-def test_ad_account_and_adaccounts_are_the_same():
-    assert load_schema("ad_account") == load_schema("adaccounts")
+def test_ad_account_and_adaccounts_discover_the_same_schema():
+    config = {"access_token": "schema-test-token", "account_ids": ["111"]}
+    catalog = discover(SourceFacebookAds(config=config), config).catalog.catalog
+    schemas = {stream.name: stream.json_schema for stream in catalog.streams}
+    assert schemas["ad_account"] == schemas["adaccounts"] == load_schema_file("adaccounts")
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,7 @@ JSON type in every field; both normalizers get a copy, and the records and the w
 from __future__ import annotations
 
 import copy
-import json
 import logging
-from importlib import resources
 
 import pytest
 from airbyte_cdk.sources.utils.transform import TransformConfig, TypeTransformer
@@ -17,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from source_facebook_ads.components.compiled_schema_normalization import CompiledSchemaNormalization
+from source_facebook_ads.stream_shaping import level_schema, load_schema
 
 TYPE_NAMES = ["null", "string", "number", "integer", "boolean", "object", "array"]
 KEYS = st.sampled_from(["a", "b", "value", "1d_click", "spend"])
@@ -83,11 +82,14 @@ def test_casts_and_warnings_equal_the_cdk_default_on_generated_records(record, p
     assert compiled == cdk
 
 
-@pytest.mark.parametrize("stream_name", ["ad_insights", "campaign_insights", "ads", "ad_account"])
+@pytest.mark.parametrize(
+    "schema",
+    [level_schema("ad"), level_schema("campaign"), load_schema("ads"), load_schema("adaccounts")],
+    ids=["ad_insights", "campaign_insights", "ads", "adaccounts"],
+)
 @settings(max_examples=25, deadline=None)
 @given(data=st.data())
-def test_casts_and_warnings_equal_the_cdk_default_on_the_connector_schemas(stream_name, data) -> None:
-    schema = json.loads((resources.files("source_facebook_ads") / "schemas" / f"{stream_name}.json").read_text())
+def test_casts_and_warnings_equal_the_cdk_default_on_the_connector_schemas(schema, data) -> None:
     fields = list(schema["properties"])
     record = data.draw(st.dictionaries(st.sampled_from(fields), json_values, max_size=len(fields)))
     cdk, compiled = normalize_both(record, schema)

@@ -52,7 +52,7 @@ class TestAdAccountIsolation(TestCase):
 
         assert not output.errors
         [record] = [r.record.data for r in output.records]
-        assert set(record) == set(schema_fields("ad_account")) - {"business"}
+        assert set(record) == set(schema_fields("adaccounts")) - {"business"}
         [warning] = warnings(output)
         assert "act_111" in warning and "business" in warning and "Ad Creative Is Incomplete" in warning
 
