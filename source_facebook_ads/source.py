@@ -5,7 +5,8 @@
    reports, keys and custom insights streams) are filled in before the CDK reads the manifest
    (stream_shaping.py); `python -m source_facebook_ads.resolved_manifest --config C` shows the result.
 3. `check` verifies every ad account, not only the first partition that CheckStream would read,
-   and has Meta validate the configured insights reports (breakdowns, fields) with one-day reads.
+   and has Meta validate the configured insights reports (breakdowns, fields) with one-day reads
+   (check_reads.py).
 4. `read` logs a line per stream when it finishes: records per ad account and elapsed time.
 5. `check` and `read` warn about insights settings Meta answers with nulls or no rows (silent_nulls.py).
 6. Changes to what the CDK builds (component_factory.py): a whole answer is bounded by
@@ -18,7 +19,6 @@ from __future__ import annotations
 import copy
 import functools
 import logging
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, List, Mapping, Optional
@@ -38,21 +38,21 @@ from airbyte_cdk.models import (
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 from airbyte_cdk.sources.declarative.models.declarative_component_schema import HttpRequester as HttpRequesterModel
 from airbyte_cdk.sources.message import InMemoryMessageRepository
-from airbyte_cdk.sources.types import Record
 from airbyte_cdk.utils.yaml_loader import safe_load_yaml
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_facebook_ads import component_factory
 from source_facebook_ads import log_filters
 from source_facebook_ads.api_versions import expiry_warning
+from source_facebook_ads.check_reads import insights_probes, report_refusal, unusable_accounts
 from source_facebook_ads.components.account_today import AccountToday
 from source_facebook_ads.components.aimd_pacer import AimdPacer
-from source_facebook_ads.config import FacebookAdsConfig, normalize_config
+from source_facebook_ads.config import normalize_config
 from source_facebook_ads.config_file import read_config_file
 from source_facebook_ads.insights_progress import InsightsProgress, account_cursors, insights_plans, state_dict
 from source_facebook_ads.progress import SyncProgress
 from source_facebook_ads.silent_nulls import silent_null_warnings
-from source_facebook_ads.stream_shaping import CUSTOM_INSIGHTS_PREFIX, shape_streams
+from source_facebook_ads.stream_shaping import shape_streams
 
 
 log_filters.install()
@@ -229,94 +229,14 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         status = super().check(logger, config)
         if status.status != Status.SUCCEEDED:
             return status
-        problems = self._unusable_accounts()
+        problems = unusable_accounts(self.streams(self._config))
         if problems:
             return AirbyteConnectionStatus(status=Status.FAILED, message=" ".join(problems))
         # The normalised config: the entrypoint passes the raw one, without defaults.
         probes = insights_probes(self._config, self._today() - timedelta(days=1))
-        refusals = [refusal for probe in probes if (refusal := self._check_insights_report(probe, logger))]
+        refusals = [
+            refusal for probe in probes if (refusal := report_refusal(type(self)(config=probe.config), probe, logger))
+        ]
         if refusals:
             return AirbyteConnectionStatus(status=Status.FAILED, message=" ".join(refusals))
         return status
-
-    def _unusable_accounts(self) -> list[str]:
-        """Read `ad_account` for every account; collect one sentence per account that fails."""
-        streams = {stream.name: stream for stream in self.streams(self._config)}
-        problems: list[str] = []
-        for partition in streams["ad_account"].generate_partitions():
-            try:
-                for _ in partition.read():
-                    pass
-            except AirbyteTracedException as error:
-                problems.append(error.message or str(error))
-        return problems
-
-    def _check_insights_report(self, probe: InsightsProbe, logger: logging.Logger) -> Optional[str]:
-        """Read the first page of one day of the probe's stream; a refused report gives the sentence to show.
-
-        The read goes through the same streams as a sync (auth, pacing, error classification), built
-        from a config narrowed to that day.
-        """
-        source = type(self)(config=probe.config)
-        stream = next(stream for stream in source.streams(source._config) if stream.name == probe.stream_name)
-        partition = next(iter(stream.generate_partitions()), None)
-        if partition is None:
-            return None  # no ad account to ask: the account check above has said so
-        first_slice = partition.to_slice()
-        account_id = first_slice.partition.get("account_id") if first_slice is not None else None
-        try:
-            for item in partition.read():
-                if isinstance(item, Record):
-                    break  # the first page is Meta's verdict on the report's parameters
-        except AirbyteTracedException as error:
-            if error.failure_type is FailureType.transient_error:
-                logger.warning(f"Could not check {probe.setting} with Meta now: {error.message}")
-                return None
-            return (
-                f"Meta refused a one-day insights report ({probe.day}) for ad account act_{account_id} built from "
-                f"{probe.setting}: {error.message}"
-            )
-        return None
-
-
-@dataclass(frozen=True)
-class InsightsProbe:
-    """One configured insights report, checked as one day of its stream for the first ad account."""
-
-    setting: str  # the config keys and values under test, named in the check's message
-    stream_name: str
-    config: Mapping[str, Any]
-    day: date
-
-
-def insights_probes(config: Mapping[str, Any], day: date) -> list[InsightsProbe]:
-    """A probe for the built-in reports when their breakdowns, fields or action breakdowns are not the defaults, and one per custom report."""
-    one_day = {
-        **config,
-        "start_date": day.isoformat(),
-        "end_date": day.isoformat(),
-        "insights_window_days": 1,
-        "insights_job_mode": "sync",  # one request, whatever the sync uses
-        "account_ids": list(config.get("account_ids") or [])[:1],
-        "custom_insights": [],
-    }
-    probes: list[InsightsProbe] = []
-    configured = [
-        f"{key} {list(config[key])}"
-        for key in ("insights_breakdowns", "insights_fields", "insights_action_breakdowns")
-        if config.get(key) and config[key] != FacebookAdsConfig.model_fields[key].default
-    ]
-    if configured:
-        probes.append(InsightsProbe(" and ".join(configured), "account_insights", one_day, day))
-    for entry in config.get("custom_insights") or []:
-        # The report's own start date does not matter for one day; the derived key is not config.
-        report = {key: value for key, value in entry.items() if key not in ("start_date", "insights_since")}
-        action_breakdowns = f", action_breakdowns {list(entry['action_breakdowns'])}" if entry.get("action_breakdowns") else ""
-        setting = (
-            f"custom_insights entry '{entry['name']}' (fields {list(entry.get('fields') or [])}, "
-            f"breakdowns {list(entry.get('breakdowns') or [])}{action_breakdowns})"
-        )
-        probes.append(
-            InsightsProbe(setting, CUSTOM_INSIGHTS_PREFIX + entry["name"], {**one_day, "custom_insights": [report]}, day)
-        )
-    return probes
