@@ -7,6 +7,8 @@
 
 The declarative source builds its factory inside its own __init__ and takes none from outside, so
 the source gives the one it built this class (`adopt`): same object and settings, two methods overridden.
+The private CDK names this relies on are listed, each with the test that pins it, in
+unit_tests/test_source_wiring.py.
 """
 
 from __future__ import annotations

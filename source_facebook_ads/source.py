@@ -109,8 +109,8 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
             )
         # One pacer per sync, shared by every requester the factory builds (it passes its
         # `_api_budget` to each HttpRequester; the manifest's `api_budget` key only takes the CDK's
-        # own budget types, which cannot read Meta's usage headers). A private hook: pinned by
-        # unit_tests/test_source_wiring.py.
+        # own budget types, which cannot read Meta's usage headers). A private hook, as is the queue
+        # below: unit_tests/test_source_wiring.py lists and pins them.
         self._constructor._api_budget = AimdPacer.from_config(config or {})
         component_factory.adopt(self._constructor)
         if config:  # built by the adopted factory, so its answers are bounded like every other
@@ -121,7 +121,7 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         self._concurrent_source._queue.maxsize = RECORD_QUEUE_SIZE
 
     def _account_today(self, config: Mapping[str, Any]) -> AccountToday:
-        definition = self._source_config["definitions"]["account_time_zone_requester"]
+        definition = self.resolved_manifest["definitions"]["account_time_zone_requester"]
         requester = self._constructor.create_component(HttpRequesterModel, definition, config, name="account_time_zone")
         return AccountToday(requester)
 
@@ -148,7 +148,7 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
     def configure(self, config: Mapping[str, Any], temp_dir: str) -> Mapping[str, Any]:
         # The CDK's configure returns this and also writes it, token included, to temp_dir, which a
         # killed sync leaves behind (issue 9, item 4). Nothing reads that copy: keep it in memory only.
-        return self._config or config
+        return self._shaping_config or config
 
     def _built_for(
         self, config: Mapping[str, Any], catalog: Optional[ConfiguredAirbyteCatalog] = None, state: Optional[list] = None
@@ -175,7 +175,7 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
     ) -> Iterator[AirbyteMessage]:
         configured = self._built_for(config, catalog, state)
         if configured is not None:
-            yield from configured.read(logger, configured._config, catalog, state)
+            yield from configured.read(logger, configured.normalized_config, catalog, state)
             return
         for warning in self._silent_null_warnings():
             yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.WARN, message=warning))
@@ -199,12 +199,12 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
             for message in state or []
             if message.stream is not None
         }
-        return InsightsProgress(insights_plans(self._config, sinces), saved)
+        return InsightsProgress(insights_plans(self._shaping_config, sinces), saved)
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
         configured = self._built_for(config)
         if configured is not None:
-            return configured.discover(logger, configured._config)
+            return configured.discover(logger, configured.normalized_config)
         return super().discover(logger, config)
 
     def _silent_null_warnings(self) -> list[str]:
@@ -220,8 +220,8 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
                 raise
             return AirbyteConnectionStatus(status=Status.FAILED, message=refused.message)  # as run.py answers it
         if configured is not None:
-            return configured.check(logger, configured._config)
-        version_warning = expiry_warning(str(self._config.get("api_version", "")), self._today())
+            return configured.check(logger, configured.normalized_config)
+        version_warning = expiry_warning(str(self._shaping_config.get("api_version", "")), self._today())
         if version_warning:
             logger.warning(version_warning)
         for warning in self._silent_null_warnings():
@@ -229,11 +229,11 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         status = super().check(logger, config)
         if status.status != Status.SUCCEEDED:
             return status
-        problems = unusable_accounts(self.streams(self._config))
+        problems = unusable_accounts(self.streams(self._shaping_config))
         if problems:
             return AirbyteConnectionStatus(status=Status.FAILED, message=" ".join(problems))
         # The normalised config: the entrypoint passes the raw one, without defaults.
-        probes = insights_probes(self._config, self._today() - timedelta(days=1))
+        probes = insights_probes(self._shaping_config, self._today() - timedelta(days=1))
         refusals = [
             refusal for probe in probes if (refusal := report_refusal(type(self)(config=probe.config), probe, logger))
         ]

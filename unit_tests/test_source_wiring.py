@@ -1,12 +1,28 @@
-"""How the source hands its components to the CDK.
+"""How the source hands its components to the CDK, and the one list of the private CDK internals it relies on.
 
-The manifest goes in through the CDK's public `source_config` argument. The private CDK hooks that
-remain, each pinned by a test that fails loudly when the CDK moves:
-- `ModelToComponentFactory._api_budget`: the one AimdPacer of a sync reaches every requester
-  (test_every_requester_shares_the_one_pacer_of_the_sync, below);
+The manifest goes in through the CDK's public `source_config` argument, and the source reads its own
+config (`normalized_config`) and manifest (`resolved_manifest`) back through public names. The
+private CDK hooks that remain, each pinned below by a test that fails when the CDK renames or
+removes it (airbyte-cdk 7.x):
+- `ConcurrentDeclarativeSource._constructor` and `ModelToComponentFactory._api_budget`: the source
+  gives its factory the one AimdPacer of a sync, which the factory passes to every requester
+  (test_every_requester_shares_the_one_pacer_of_the_sync);
+- `ModelToComponentFactory._init_mappings`: after `component_factory.adopt` rebinds the factory's
+  dispatch table, the factory's overrides build the components
+  (test_every_requester_bounds_a_whole_answer);
+- `HttpRequester._http_client._session`: the session that carries the answer deadline
+  (test_every_requester_bounds_a_whole_answer);
+- `ConcurrentPerPartitionCursor._throttle_state_message`: overridden so that per-account state is
+  written after every closed window (test_per_account_cursors_write_state_after_every_window);
+- `ConcurrentPerPartitionCursor._create_cursor`, `._generate_slices_from_partition`,
+  `._cursor_per_partition` and `ConcurrentCursor._end_provider`: each account's insights windows end
+  at its today (test_insights_cursors_end_each_account_at_its_today);
 - `AsyncJobOrchestrator._job_repository`: report runs that fail are re-run as half windows
-  (components/report_window_splitting.py raises at build time without it; unit_tests/integration/
-  test_insights_async.py reads through it).
+  (test_report_runs_go_through_the_orchestrators_job_repository);
+- `ConcurrentDeclarativeSource._concurrent_source._queue`: the record queue is short
+  (test_the_record_queue_between_workers_and_the_main_thread_is_short).
+Outside the CDK: `requests.Response._content` (components/object_isolation.py rewrites an answer's
+body, proven by unit_tests/integration/test_object_isolation.py).
 The source's `message_repository` (which AirbyteEntrypoint drains around each command) carries the
 config's warnings: unit_tests/integration/test_config_errors.py::test_an_unknown_key_is_a_warning_line_before_the_answer.
 Two CDK behaviours the object streams rely on, proven by their read tests:
@@ -18,24 +34,25 @@ Two CDK behaviours the object streams rely on, proven by their read tests:
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 import sys
 
 import yaml
+from airbyte_cdk.sources.declarative.async_job.job_orchestrator import AsyncJobOrchestrator
+from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
 
+from source_facebook_ads.components.account_today import TodayBoundedCursor
 from source_facebook_ads.components.aimd_pacer import AimdPacer
+from source_facebook_ads.components.answer_deadline import AnswerDeadline
+from source_facebook_ads.components.window_checkpoints import WindowCheckpointCursor
 from source_facebook_ads.source import RECORD_QUEUE_SIZE, SourceFacebookAds, manifest_path
-from unit_tests.builders import ConfigBuilder
+from unit_tests.builders import ConfigBuilder, per_account_state
 
 
-def test_every_requester_shares_the_one_pacer_of_the_sync() -> None:
-    source = SourceFacebookAds(config=ConfigBuilder().build())
-
-    streams = source.streams(source._config)
-
-    pacer = source._constructor._api_budget
-    assert isinstance(pacer, AimdPacer)
+def http_requesters(source: SourceFacebookAds) -> list:
+    streams = source.streams(source.normalized_config)
     requesters = [
         stream._stream_partition_generator._partition_factory._retriever.requester
         for stream in streams
@@ -43,8 +60,57 @@ def test_every_requester_shares_the_one_pacer_of_the_sync() -> None:
     ]
     assert requesters, "no requester found: the CDK's stream layout changed, revisit this test"
     # An object stream's requester wraps the HttpRequester (components/object_isolation.py).
-    http_requesters = [getattr(requester, "requester", requester) for requester in requesters]
-    assert all(requester._http_client._api_budget is pacer for requester in http_requesters)
+    return [getattr(requester, "requester", requester) for requester in requesters]
+
+
+def test_every_requester_shares_the_one_pacer_of_the_sync() -> None:
+    source = SourceFacebookAds(config=ConfigBuilder().build())
+
+    requesters = http_requesters(source)
+
+    pacer = source._constructor._api_budget
+    assert isinstance(pacer, AimdPacer)
+    assert all(requester._http_client._api_budget is pacer for requester in requesters)
+
+
+def test_every_requester_bounds_a_whole_answer() -> None:
+    source = SourceFacebookAds(config=ConfigBuilder().with_values(request_timeout_seconds=45).build())
+
+    for requester in http_requesters(source):
+        deadlines = [hook for hook in requester._http_client._session.hooks["response"] if isinstance(hook, AnswerDeadline)]
+        assert [deadline.seconds for deadline in deadlines] == [45], requester.name
+
+
+def test_per_account_cursors_write_state_after_every_window() -> None:
+    source = SourceFacebookAds(config=ConfigBuilder().build())
+
+    cursors = {stream.name: stream.cursor for stream in source.streams(source.normalized_config)}
+
+    assert isinstance(cursors["campaigns"], WindowCheckpointCursor)
+    # The CDK still asks this method when its next state message may go out.
+    overridden = ConcurrentPerPartitionCursor._throttle_state_message
+    assert overridden is not WindowCheckpointCursor._throttle_state_message
+    assert "self._throttle_state_message()" in inspect.getsource(ConcurrentPerPartitionCursor)
+
+
+def test_insights_cursors_end_each_account_at_its_today() -> None:
+    config = ConfigBuilder().with_account_ids("111", "222").with_start_date("2026-01-01").with_values(end_date="2026-01-05").build()
+    state = per_account_state("ad_insights", "date_start", {"111": "2026-01-03"})
+    source = SourceFacebookAds(config=config, state=state)
+
+    cursor = next(stream.cursor for stream in source.streams(source.normalized_config) if stream.name == "ad_insights")
+    assert isinstance(cursor, TodayBoundedCursor)
+    list(cursor.stream_slices())  # slices both accounts (a past end_date: no time zone is asked)
+
+    per_account = cursor._cursor_per_partition
+    assert len(per_account) == 2  # the saved account's cursor and one the CDK created for the other
+    assert all(account_cursor._end_provider.__name__ == "end_at_account_today" for account_cursor in per_account.values())
+
+
+def test_report_runs_go_through_the_orchestrators_job_repository() -> None:
+    # components/report_window_splitting.py replaces this attribute to split failed report runs.
+    assert "self._job_repository" in inspect.getsource(AsyncJobOrchestrator)
+    assert "job_repository" in inspect.signature(AsyncJobOrchestrator.__init__).parameters
 
 
 def test_the_manifest_declares_no_api_budget_that_would_replace_the_pacer() -> None:
