@@ -1,8 +1,9 @@
 """One partition per ad account: the configured `account_ids`, else every account the token sees.
 
 The CDK cannot choose between a list router and a substream router by config without declaring
-each stream twice (which races under concurrency, see cdk-notes), so this router holds both
-choices and picks at slicing time. Partitions are `{"account_id": "<digits>"}` either way, so the
+each stream twice, in two `ConditionalStreams` blocks; with two or more streams selected the second
+block then fails now and then ("stream_slices has been executed more than once") and repeats
+records. So this router holds both choices and picks at slicing time. Partitions are `{"account_id": "<digits>"}` either way, so the
 per-account state of a sync with configured ids and of one without is the same state.
 
 Every per-account stream has its own router, but one sync lists the accounts once: the routers of

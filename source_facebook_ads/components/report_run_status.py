@@ -28,8 +28,8 @@ from source_facebook_ads.redaction import scrub
 logger = logging.getLogger("airbyte")
 
 RUNNING, COMPLETED, FAILED, SKIPPED = "Job Running", "Job Completed", "Job Failed", "Job Skipped"
-# (error_code, error_subcode) of a failed run that a new run cannot fix, with what the user must do
-# (graph-api-notes.md, "Async report job failures"). Other failures (-2/2490547 "retry later",
+# (error_code, error_subcode) of a failed run that a new run cannot fix, with what the user must do.
+# A v25.0 report run names its failure in error_code, error_subcode and error_message. Other failures (-2/2490547 "retry later",
 # -3/1504045 "too large", 2/1504043 "intermittent") are run again, then split.
 FATAL_FAILURES: Mapping[tuple[int, int], str] = {
     (2, 1504041): (
