@@ -229,7 +229,7 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         status = super().check(logger, config)
         if status.status != Status.SUCCEEDED:
             return status
-        problems = unusable_accounts(self.streams(self._shaping_config))
+        problems = unusable_accounts(self)
         if problems:
             return AirbyteConnectionStatus(status=Status.FAILED, message=" ".join(problems))
         # The normalised config: the entrypoint passes the raw one, without defaults.

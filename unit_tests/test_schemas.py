@@ -53,12 +53,12 @@ INSIGHTS_LEVEL = {
 LEVELS = ["account", "campaign", "adset", "ad"]
 
 # Readable in the SDK list, but not to be requested: they need extra permissions (code 200 /
-# 10), identify people, need a parameter the connector does not send, or the notes flag them.
+# 10), identify people, need a parameter the connector does not send, or need billing or admin rights.
 FORBIDDEN = {
     "adaccount": {
-        "funding_source_details",  # needs billing permission (notes)
-        "is_prepay_account",  # needs billing permission (notes)
-        "owner",  # needs extra permission (notes)
+        "funding_source_details",  # needs billing permission
+        "is_prepay_account",  # needs billing permission
+        "owner",  # needs extra permission
         "expired_funding_source_details",  # billing, same gate as funding_source_details
         "extended_credit_invoice_group",  # billing
         "liable_address",  # billing address

@@ -21,6 +21,8 @@ removes it (airbyte-cdk 7.x):
   (test_report_runs_go_through_the_orchestrators_job_repository);
 - `ConcurrentDeclarativeSource._concurrent_source._queue`: the record queue is short
   (test_the_record_queue_between_workers_and_the_main_thread_is_short).
+- `ConcurrentDeclarativeSource._streams_by_name`: `check` builds only the streams it reads
+  (check_reads.py; test_check_builds_only_the_streams_it_reads).
 Outside the CDK: `requests.Response._content` (components/object_isolation.py rewrites an answer's
 body, proven by unit_tests/integration/test_object_isolation.py).
 The source's `message_repository` (which AirbyteEntrypoint drains around each command) carries the
@@ -155,3 +157,11 @@ def test_the_record_queue_between_workers_and_the_main_thread_is_short() -> None
     # One queue object carries records (ConcurrentSource) and messages (the message repository).
     assert source._concurrent_source._queue.maxsize == RECORD_QUEUE_SIZE
     assert source._message_repository._queue is source._concurrent_source._queue
+
+
+def test_check_builds_only_the_streams_it_reads() -> None:
+    source = SourceFacebookAds(config=ConfigBuilder().build())
+
+    streams = source._streams_by_name(["ad_account"])
+
+    assert [stream.name for stream in streams] == ["ad_account"]
