@@ -13,8 +13,6 @@ import re
 from datetime import date
 from typing import Any, Literal, Mapping, Optional
 
-from airbyte_cdk.models import FailureType
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from source_facebook_ads.config_dates import (
@@ -24,6 +22,7 @@ from source_facebook_ads.config_dates import (
     refuse_future_start,
     today_utc,
 )
+from source_facebook_ads.config_file import config_error
 from source_facebook_ads.graph_base_url import validate_base_url
 
 _ACCOUNT_ID = re.compile(r"(?:act_)?([0-9]+)")  # ASCII digits: str.isdigit and \d accept `١٢٣`
@@ -35,10 +34,6 @@ DERIVED_KEYS = ("insights_since", "insights_until")
 # A misspelling of one of these would silently sync more than asked (every account, all history).
 NARROWING_KEYS = ("account_ids", "start_date", "end_date")
 AttributionWindow = Literal["1d_click", "7d_click", "28d_click", "1d_view", "1d_ev", "dda", "default"]
-
-
-def config_error(message: str) -> AirbyteTracedException:
-    return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
 
 
 class CustomInsightsReport(BaseModel):

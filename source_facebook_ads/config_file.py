@@ -6,7 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from source_facebook_ads.config import config_error
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+
+def config_error(message: str) -> AirbyteTracedException:
+    return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
 
 
 def read_config_file(path: str) -> dict[str, Any]:
