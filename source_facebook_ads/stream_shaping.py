@@ -72,8 +72,8 @@ def level_schema(level: str) -> dict[str, Any]:
     return schema
 
 
-def load_schema(stream_name: str) -> dict[str, Any]:
-    schema_file = resources.files(PACKAGE) / "schemas" / f"{stream_name}.json"
+def load_schema(schema_name: str) -> dict[str, Any]:
+    schema_file = resources.files(PACKAGE) / "schemas" / f"{schema_name}.json"
     return json.loads(schema_file.read_text())
 
 
@@ -81,9 +81,9 @@ def load_schema(stream_name: str) -> dict[str, Any]:
 NOT_REQUESTED = "x-not-requested"
 
 
-def schema_fields(stream_name: str) -> list[str]:
-    """The Graph `fields` a stream requests: its schema's top-level properties, in schema order."""
-    return requested_fields(load_schema(stream_name))
+def schema_fields(schema_name: str) -> list[str]:
+    """The Graph `fields` a stream of this schema requests: its top-level properties, in schema order."""
+    return requested_fields(load_schema(schema_name))
 
 
 def requested_fields(schema: Mapping[str, Any]) -> list[str]:
