@@ -177,3 +177,13 @@ class TestPage:
     def test_every_secret_is_marked_as_such(self) -> None:
         secrets: Mapping[str, Any] = {key: prop for key, prop in PROPERTIES.items() if prop.get("airbyte_secret")}
         assert all("secret" in CONFIG_ROWS[key]["Type"] for key in secrets)
+
+
+class TestReadmeCommands:
+    def test_ci_runs_the_test_command_readme_gives_verbatim(self) -> None:
+        readme = (ROOT / "README.md").read_text()
+        test_step = readme.split("**Tests**", 1)[1]
+        command = re.search(r"```bash\n\s*(.+?)\n\s*```", test_step, re.DOTALL).group(1).strip()
+        ci_commands = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if "pytest" in line]
+        assert ci_commands == [command]
+        assert " -n 2 " in f"{command} ", "the suite runs on both of CI's cores"
