@@ -40,7 +40,9 @@ def test_airbyte_cdk_connector_test_passes_on_a_checkout(tmp_path: Path) -> None
     scenarios = checkout / "integration_tests" / "standard"
     token = json.loads((scenarios / "config.json").read_text())["access_token"]
 
-    with GraphEmulator(Dataset.generate(seed=11), token=token) as emulator:
+    # Two campaigns per account, as in test_standard_suite.py: the suite reads every stream and
+    # validates every record; the presets multiply the insights rows, and every stream still has records.
+    with GraphEmulator(Dataset.generate(seed=11, campaigns_per_account=2), token=token) as emulator:
         for scenario in scenarios.glob("*.json"):
             config = json.loads(scenario.read_text())
             scenario.write_text(json.dumps({**config, "base_url": emulator.base_url}))
