@@ -2,6 +2,7 @@
 
 - Every requester's session bounds a whole answer by `request_timeout_seconds`
   (components/answer_deadline.py); the manifest's read timeout bounds each socket read only.
+- Every requester's session reads a large answer only while it holds a page slot (components/graph_page.py).
 - Per-account cursors write their state after every closed window (components/window_checkpoints.py).
 - Per-account insights cursors end each account's windows at its today (components/account_today.py).
 
@@ -21,6 +22,7 @@ from airbyte_cdk.sources.declarative.requesters.http_requester import HttpReques
 
 from source_facebook_ads.components.account_today import AccountToday, TodayBoundedCursor
 from source_facebook_ads.components.answer_deadline import AnswerDeadline
+from source_facebook_ads.components.graph_page import install_page_slots
 from source_facebook_ads.components.window_checkpoints import WindowCheckpointCursor
 
 
@@ -36,9 +38,11 @@ class ConnectorComponentFactory(ModelToComponentFactory):
     # requester nested in a custom component (the object streams' ObjectIsolatingRequester) its name.
     def create_http_requester(self, *args: Any, name: str, **kwargs: Any) -> HttpRequester:
         requester = super().create_http_requester(*args, name=name, **kwargs)
+        # The CDK keeps the requester's session private; this is the one place that reaches it.
+        session = requester._http_client._session
+        install_page_slots(session)
         if requester.read_timeout_in_seconds:
-            # The CDK keeps the requester's session private; this is the one place that reaches it.
-            AnswerDeadline(requester.read_timeout_in_seconds).install(requester._http_client._session)
+            AnswerDeadline(requester.read_timeout_in_seconds).install(session)
         return requester
 
     def create_concurrent_cursor_from_perpartition_cursor(self, *args: Any, **kwargs: Any) -> ConcurrentPerPartitionCursor:
