@@ -27,6 +27,7 @@ from airbyte_cdk.models import (
 from airbyte_cdk.utils.airbyte_secrets_utils import get_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_facebook_ads.malloc_arenas import limit_malloc_arenas
 from source_facebook_ads.redaction import RedactedOutput
 from source_facebook_ads.source import SourceFacebookAds
 
@@ -78,6 +79,7 @@ def _print_trace(error: Exception) -> None:
 
 def run() -> None:
     args = sys.argv[1:]
+    limit_malloc_arenas()  # before any worker thread allocates (issue 10: peak RSS)
     try:
         # Every byte printed from here on passes through one filter that knows the configured secrets.
         with RedactedOutput() as output, _sigterm_raises():
