@@ -5,9 +5,10 @@
 - Every requester's session reads a large answer only while it holds a page slot (components/graph_page.py).
 - Per-account cursors write their state after every closed window (components/window_checkpoints.py).
 - Per-account insights cursors end each account's windows at its today (components/account_today.py).
+- Datetime cursors parse each distinct cursor value once (components/remembered_datetimes.py).
 
 The declarative source builds its factory inside its own __init__ and takes none from outside, so
-the source gives the one it built this class (`adopt`): same object and settings, two methods overridden.
+the source gives the one it built this class (`adopt`): same object and settings, three methods overridden.
 The private CDK names this relies on are listed, each with the test that pins it, in
 unit_tests/test_source_wiring.py.
 """
@@ -19,10 +20,12 @@ from typing import Any, Optional
 from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
+from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 
 from source_facebook_ads.components.account_today import AccountToday, TodayBoundedCursor
 from source_facebook_ads.components.answer_deadline import AnswerDeadline
 from source_facebook_ads.components.graph_page import install_page_slots
+from source_facebook_ads.components.remembered_datetimes import remember_parsed_datetimes
 from source_facebook_ads.components.window_checkpoints import WindowCheckpointCursor
 
 
@@ -45,8 +48,15 @@ class ConnectorComponentFactory(ModelToComponentFactory):
             AnswerDeadline(requester.read_timeout_in_seconds).install(session)
         return requester
 
+    # Also builds each account's own cursor inside a per-account cursor (the CDK passes this method).
+    def create_concurrent_cursor_from_datetime_based_cursor(self, *args: Any, **kwargs: Any) -> ConcurrentCursor:
+        cursor = super().create_concurrent_cursor_from_datetime_based_cursor(*args, **kwargs)
+        remember_parsed_datetimes(cursor)
+        return cursor
+
     def create_concurrent_cursor_from_perpartition_cursor(self, *args: Any, **kwargs: Any) -> ConcurrentPerPartitionCursor:
         cursor = super().create_concurrent_cursor_from_perpartition_cursor(*args, **kwargs)
+        remember_parsed_datetimes(cursor)
         # Same object and fields; only the overridden methods differ.
         if self.account_today is not None and cursor.cursor_field.cursor_field_key == INSIGHTS_CURSOR_FIELD:
             cursor.__class__ = TodayBoundedCursor

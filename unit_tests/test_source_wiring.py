@@ -17,6 +17,8 @@ removes it (airbyte-cdk 7.x):
 - `ConcurrentPerPartitionCursor._create_cursor`, `._generate_slices_from_partition`,
   `._cursor_per_partition` and `ConcurrentCursor._end_provider`: each account's insights windows end
   at its today (test_insights_cursors_end_each_account_at_its_today);
+- `ConcurrentCursor._connector_state_converter._parser`: cursors parse each distinct value once
+  (test_cursors_parse_each_distinct_cursor_value_once_not_once_per_record);
 - `AsyncJobOrchestrator._job_repository`: report runs that fail are re-run as half windows
   (test_report_runs_go_through_the_orchestrators_job_repository);
 - `ConcurrentDeclarativeSource._concurrent_source._queue`: the record queue is short
@@ -42,15 +44,18 @@ import subprocess
 import sys
 
 import yaml
+from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.declarative.async_job.job_orchestrator import AsyncJobOrchestrator
+from airbyte_cdk.sources.declarative.datetime.datetime_parser import DatetimeParser
 from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
+from airbyte_cdk.test.mock_http import HttpMocker
 
 from source_facebook_ads.components.account_today import TodayBoundedCursor
 from source_facebook_ads.components.aimd_pacer import AimdPacer
 from source_facebook_ads.components.answer_deadline import AnswerDeadline
 from source_facebook_ads.components.window_checkpoints import WindowCheckpointCursor
 from source_facebook_ads.source import RECORD_QUEUE_SIZE, SourceFacebookAds, manifest_path
-from unit_tests.builders import ConfigBuilder, per_account_state
+from unit_tests.builders import ConfigBuilder, fields_of, graph_page, graph_request, insights_status_filter, per_account_state, read_stream
 
 
 def http_requesters(source: SourceFacebookAds) -> list:
@@ -165,3 +170,29 @@ def test_check_builds_only_the_streams_it_reads() -> None:
     streams = source._streams_by_name(["ad_account"])
 
     assert [stream.name for stream in streams] == ["ad_account"]
+
+
+def test_cursors_parse_each_distinct_cursor_value_once_not_once_per_record(monkeypatch) -> None:
+    # The CDK's cursors parse every record's cursor value (twice for per-account cursors); through
+    # `_connector_state_converter._parser` they use the remembering parser (components/remembered_datetimes.py).
+    parsed = []
+    cdk_parse = DatetimeParser.parse
+    monkeypatch.setattr(DatetimeParser, "parse", lambda self, date, format: parsed.append(date) or cdk_parse(self, date, format))
+    request = graph_request(
+        "act_111/insights", fields=fields_of("ad_insights"), level="ad", time_increment="1",
+        time_range=json.dumps({"since": "2026-11-01", "until": "2026-11-02"}, sort_keys=True),
+        action_breakdowns="action_type", **insights_status_filter("ad"), limit="500",
+    )
+    rows = [
+        {"account_id": "111", "ad_id": str(i), "date_start": day, "date_stop": day}
+        for i in range(200) for day in ("2026-11-01", "2026-11-02")
+    ]
+    config = ConfigBuilder().with_start_date("2026-11-01").with_values(end_date="2026-11-02").build()
+    with HttpMocker() as http_mocker:
+        http_mocker.get(request, graph_page(rows))
+        output = read_stream("ad_insights", config, SyncMode.incremental)
+
+    assert len(output.records) == 400
+    assert output.most_recent_state.stream_state.__dict__["states"][0]["cursor"] == {"date_start": "2026-11-02"}
+    # Each day twice in all (the per-account cursor's parser and the account cursor's), not 400 times.
+    assert sorted(parsed) == ["2026-11-01", "2026-11-01", "2026-11-02", "2026-11-02"]
