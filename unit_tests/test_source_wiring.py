@@ -194,5 +194,5 @@ def test_cursors_parse_each_distinct_cursor_value_once_not_once_per_record(monke
 
     assert len(output.records) == 400
     assert output.most_recent_state.stream_state.__dict__["states"][0]["cursor"] == {"date_start": "2026-11-02"}
-    # Each day twice in all (the per-account cursor's parser and the account cursor's), not 400 times.
-    assert sorted(parsed) == ["2026-11-01", "2026-11-01", "2026-11-02", "2026-11-02"]
+    # Each day at most twice in all (fewer when an earlier read of the process parsed it), not 400 times.
+    assert len(parsed) <= 4 and set(parsed) <= {"2026-11-01", "2026-11-02"}
