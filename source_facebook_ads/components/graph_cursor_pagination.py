@@ -22,12 +22,15 @@ from typing import Any, Mapping, Optional
 
 import requests
 from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.decoders.pagination_decoder_decorator import PaginationDecoderDecorator
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.cursor_pagination_strategy import (
     CursorPaginationStrategy,
 )
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import PaginationStrategy
 from airbyte_cdk.sources.types import Config, Record, StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_facebook_ads.components.graph_page import GraphJsonDecoder
 
 # Meta documents pages shorter than `limit` because of privacy filtering done after paging
 # (https://developers.facebook.com/docs/graph-api/results): an empty page now and then is
@@ -71,6 +74,9 @@ class GraphCursorPagination(PaginationStrategy):
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self._stream_name = parameters.get("name") or "this stream"
+        # Nested under a custom component, the CDK gives the strategy a JsonDecoder of its own, which
+        # parsed every page a second time: read the body the error handler parsed instead.
+        self.cursor_pagination.decoder = PaginationDecoderDecorator(decoder=GraphJsonDecoder(parameters={}))
 
     @property
     def initial_token(self) -> Optional[Any]:

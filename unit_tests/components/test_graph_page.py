@@ -10,6 +10,7 @@ from typing import Any
 
 import requests
 from airbyte_cdk.models import SyncMode
+from airbyte_cdk.sources.declarative.decoders.composite_raw_decoder import JsonParser
 from airbyte_cdk.test.mock_http import HttpMocker
 
 from source_facebook_ads.components.graph_page import (
@@ -29,6 +30,14 @@ def large_answer(rows: int = 300, paging: Any = None) -> requests.Response:
     response._content = json.dumps(body).encode()
     assert len(response._content) > LARGE_BODY_BYTES
     return response
+
+
+def insights_request(account: str, since: str, until: str, **params: str) -> Any:
+    return graph_request(
+        f"act_{account}/insights", fields=fields_of("ad_insights"), level="ad", time_increment="1",
+        time_range=json.dumps({"since": since, "until": until}, sort_keys=True),
+        action_breakdowns="action_type", **insights_status_filter("ad"), limit="500", **params,
+    )
 
 
 def test_no_more_large_pages_are_parsed_and_unread_at_once_than_the_slots() -> None:
@@ -85,13 +94,6 @@ def test_a_read_of_large_pages_over_many_accounts_and_windows_gives_every_row() 
         .with_account_ids(*accounts).build()
     )
 
-    def request(account: str, since: str, until: str, **params: str) -> Any:
-        return graph_request(
-            f"act_{account}/insights", fields=fields_of("ad_insights"), level="ad", time_increment="1",
-            time_range=json.dumps({"since": since, "until": until}, sort_keys=True),
-            action_breakdowns="action_type", **insights_status_filter("ad"), limit="500", **params,
-        )
-
     def rows(account: str, day: str, page: int) -> list[dict[str, Any]]:
         return [
             {"account_id": account, "ad_id": f"{page}-{i}", "ad_name": "n" * 300, "date_start": day, "date_stop": day}
@@ -101,11 +103,27 @@ def test_a_read_of_large_pages_over_many_accounts_and_windows_gives_every_row() 
     with HttpMocker() as http_mocker:
         for account in accounts:
             for since, until in windows:
-                http_mocker.get(request(account, since, until), graph_page(rows(account, since, 1), after="p2"))
-                http_mocker.get(request(account, since, until, after="p2"), graph_page(rows(account, since, 2)))
+                http_mocker.get(insights_request(account, since, until), graph_page(rows(account, since, 1), after="p2"))
+                http_mocker.get(insights_request(account, since, until, after="p2"), graph_page(rows(account, since, 2)))
         output = read_stream("ad_insights", config, SyncMode.incremental)
 
     assert not output.errors
     assert len(output.records) == len(accounts) * len(windows) * 2 * 250
     read = {(r.record.data["account_id"], r.record.data["date_start"], r.record.data["ad_id"]) for r in output.records}
     assert len(read) == len(output.records)
+
+
+def test_a_page_is_parsed_once_for_the_error_handler_paginator_and_extractor(monkeypatch) -> None:
+    parses = []
+    cdk_parse = JsonParser.parse
+    monkeypatch.setattr(JsonParser, "parse", lambda self, data: parses.append(1) or cdk_parse(self, data))
+    config = ConfigBuilder().with_start_date("2026-11-01").with_values(end_date="2026-11-01").build()
+    row = {"account_id": "111", "date_start": "2026-11-01", "date_stop": "2026-11-01"}
+    with HttpMocker() as http_mocker:
+        first_page = insights_request("111", "2026-11-01", "2026-11-01")
+        http_mocker.get(first_page, graph_page([{**row, "ad_id": "1"}], after="p2"))
+        http_mocker.get(insights_request("111", "2026-11-01", "2026-11-01", after="p2"), graph_page([{**row, "ad_id": "2"}]))
+        output = read_stream("ad_insights", config)
+
+    assert sorted(r.record.data["ad_id"] for r in output.records) == ["1", "2"]
+    assert parses == []  # the CDK's JSON parser (the paginator's own decoder) never ran
