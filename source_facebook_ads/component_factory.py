@@ -2,7 +2,6 @@
 
 - Every requester's session bounds a whole answer by `request_timeout_seconds`
   (components/answer_deadline.py); the manifest's read timeout bounds each socket read only.
-- Every requester's session reads a large answer only while it holds a page slot (components/graph_page.py).
 - Per-account cursors write their state after every closed window (components/window_checkpoints.py).
 - Per-account insights cursors end each account's windows at its today (components/account_today.py).
 - Datetime cursors parse each distinct cursor value once (components/remembered_datetimes.py).
@@ -24,7 +23,6 @@ from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 
 from source_facebook_ads.components.account_today import AccountToday, TodayBoundedCursor
 from source_facebook_ads.components.answer_deadline import AnswerDeadline
-from source_facebook_ads.components.graph_page import install_page_slots
 from source_facebook_ads.components.remembered_datetimes import remember_parsed_datetimes
 from source_facebook_ads.components.window_checkpoints import WindowCheckpointCursor
 
@@ -41,11 +39,9 @@ class ConnectorComponentFactory(ModelToComponentFactory):
     # requester nested in a custom component (the object streams' ObjectIsolatingRequester) its name.
     def create_http_requester(self, *args: Any, name: str, **kwargs: Any) -> HttpRequester:
         requester = super().create_http_requester(*args, name=name, **kwargs)
-        # The CDK keeps the requester's session private; this is the one place that reaches it.
-        session = requester._http_client._session
-        install_page_slots(session)
         if requester.read_timeout_in_seconds:
-            AnswerDeadline(requester.read_timeout_in_seconds).install(session)
+            # The CDK keeps the requester's session private; this is the one place that reaches it.
+            AnswerDeadline(requester.read_timeout_in_seconds).install(requester._http_client._session)
         return requester
 
     # Also builds each account's own cursor inside a per-account cursor (the CDK passes this method).

@@ -1,35 +1,15 @@
-"""Large Graph pages: parsed only while one of a few page slots is held, given back once read (issue 10)."""
+"""Graph pages: parsed once for every component that reads them (issue 10)."""
 
 from __future__ import annotations
 
-import gc
 import json
-import threading
-import time
 from typing import Any
 
-import requests
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.declarative.decoders.composite_raw_decoder import JsonParser
 from airbyte_cdk.test.mock_http import HttpMocker
 
-from source_facebook_ads.components.graph_page import (
-    LARGE_BODY_BYTES,
-    PAGE_SLOTS,
-    GraphDataExtractor,
-    graph_body,
-    parsed_body,
-)
 from unit_tests.builders import ConfigBuilder, fields_of, graph_page, graph_request, insights_status_filter, read_stream
-
-
-def large_answer(rows: int = 300, paging: Any = None) -> requests.Response:
-    body = {"data": [{"ad_id": str(i), "ad_name": "n" * 300} for i in range(rows)], "paging": paging or {}}
-    response = requests.Response()
-    response.status_code = 200
-    response._content = json.dumps(body).encode()
-    assert len(response._content) > LARGE_BODY_BYTES
-    return response
 
 
 def insights_request(account: str, since: str, until: str, **params: str) -> Any:
@@ -38,52 +18,6 @@ def insights_request(account: str, since: str, until: str, **params: str) -> Any
         time_range=json.dumps({"since": since, "until": until}, sort_keys=True),
         action_breakdowns="action_type", **insights_status_filter("ad"), limit="500", **params,
     )
-
-
-def test_no_more_large_pages_are_parsed_and_unread_at_once_than_the_slots() -> None:
-    extractor = GraphDataExtractor(parameters={})
-    lock = threading.Lock()
-    unread, most_unread = 0, 0
-
-    def parse_then_read_slowly() -> None:
-        nonlocal unread, most_unread
-        response = large_answer()
-        parsed_body(response)
-        with lock:
-            unread += 1
-            most_unread = max(most_unread, unread)
-        time.sleep(0.05)  # records waiting for the record queue
-        rows = list(extractor.extract_records(response))
-        with lock:
-            unread -= 1
-        assert len(rows) == 300
-
-    workers = [threading.Thread(target=parse_then_read_slowly) for _ in range(8)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=20)
-    assert not any(worker.is_alive() for worker in workers)
-    assert most_unread == PAGE_SLOTS
-
-
-def test_a_large_answer_never_read_for_records_gives_its_slot_back_when_dropped() -> None:
-    started = time.monotonic()
-    for _ in range(PAGE_SLOTS + 2):  # e.g. a 2xx the error handler sends back for a retry
-        response = large_answer()
-        parsed_body(response)
-        del response
-        gc.collect()
-    assert time.monotonic() - started < 5  # no wait for a slot (the valve waits 30 s)
-
-
-def test_rows_leave_the_page_as_they_are_handed_on_and_paging_stays_for_the_paginator() -> None:
-    response = large_answer(rows=400, paging={"cursors": {"after": "n"}, "next": "https://next"})
-    rows = GraphDataExtractor(parameters={}).extract_records(response)
-    first = next(rows)
-    assert first["ad_id"] == "0"
-    assert [row["ad_id"] for row in rows] == [str(i) for i in range(1, 400)]
-    assert graph_body(response) == {"paging": {"cursors": {"after": "n"}, "next": "https://next"}}
 
 
 def test_a_read_of_large_pages_over_many_accounts_and_windows_gives_every_row() -> None:
