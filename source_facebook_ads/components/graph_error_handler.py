@@ -47,7 +47,7 @@ from source_facebook_ads.components.graph_urls import path_of, url_of
 from source_facebook_ads.components.object_isolation import READ_AROUND_KINDS, RefusedRead
 from source_facebook_ads.components.report_run_errors import report_run_resolution
 from source_facebook_ads.components.request_kind import RequestKind
-from source_facebook_ads.components.request_shrinking import shrink_resolution
+from source_facebook_ads.components.request_shrinking import ShrinkFloors, shrink_resolution
 
 ResponseOrException = Optional[Union[requests.Response, BaseException]]
 
@@ -73,6 +73,10 @@ class GraphErrorHandler(ErrorHandler):
     max_transient_retries: int = MAX_TRANSIENT_RETRIES
     # The kind of request this handler serves (request_kind.py), set in the manifest for each requester.
     request_kind: str = RequestKind.EDGE.value
+    # How small the CDK's page_size_reduction and request_window_splitting make a request: the
+    # manifest refers to its own values, so that "too much data" at the floor fails saying so.
+    minimum_page_size: Optional[int] = None
+    smallest_window: Optional[str] = None
     # Filled by the CDK factory with its shared budget. When it is the AimdPacer, the pacer waits out
     # throttles per account in acquire_call; otherwise the backoff strategy waits in the thread.
     api_budget: Optional[AbstractAPIBudget] = None
@@ -82,6 +86,9 @@ class GraphErrorHandler(ErrorHandler):
         if self.request_kind not in kinds:  # a manifest mistake, caught when the stream is built
             raise ValueError(f"GraphErrorHandler request_kind {self.request_kind!r} is not one of {', '.join(kinds)}.")
         self._kind = RequestKind(self.request_kind)
+        if self.minimum_page_size is None or self.smallest_window is None:
+            raise ValueError("GraphErrorHandler needs minimum_page_size and smallest_window from the manifest.")
+        self._floors = ShrinkFloors.from_manifest(self.minimum_page_size, self.smallest_window)
         self._token = str(self.config.get("access_token") or "")
         self._budget_seconds = throttle_budget_minutes(self.config) * 60
         self._last_error = _LastErrorOfThisThread()
@@ -125,7 +132,7 @@ class GraphErrorHandler(ErrorHandler):
             return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, error.message)
         if kind is GraphErrorKind.TOO_MUCH_DATA:
             url = url_of(response_or_exception) if isinstance(response_or_exception, requests.Response) else ""
-            return shrink_resolution(self._kind, url, error)
+            return shrink_resolution(self._kind, url, error, self._floors)
         return ErrorResolution(ResponseAction.FAIL, FailureType.system_error, error.message)
 
     def _classified(self, response_or_exception: ResponseOrException) -> GraphError:

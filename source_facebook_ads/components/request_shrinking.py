@@ -1,14 +1,18 @@
 """How a request Meta found too big can be made smaller, and what to say when it cannot.
 
 The handler asks this once an answer is TOO_MUCH_DATA. The manifest says what kind of request it
-is (request_kind.py); the query says how small it already is: every paged request carries `limit`
-(the paginator's page_size_option) and every insights request its `time_range`.
+is (request_kind.py) and how small the CDK's page_size_reduction and request_window_splitting make
+a request (ShrinkFloors, from the manifest's own values); the query says how small it already is:
+every paged request carries `limit` (the paginator's page_size_option, halved by the CDK) and every
+insights request its `time_range` (split by the CDK).
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import re
+from dataclasses import dataclass
 from enum import Enum
 from typing import Mapping, Optional
 from urllib.parse import parse_qsl, urlsplit
@@ -20,12 +24,21 @@ from source_facebook_ads.components.graph_error_classifier import GraphError, Gr
 from source_facebook_ads.components.graph_urls import request_target
 from source_facebook_ads.components.request_kind import RequestKind
 
-# Smallest `limit` the page size reduction goes down to (Meta's own default page size): a page of 25
-# objects that is still "too much data" means the requested fields are the problem. Keep equal to the
-# manifest's `page_size_reduction.minimum_page_size`.
-MIN_PAGE_SIZE = 25
-# Smallest insights window (days) the window split goes down to; keep equal to `cursor_granularity`.
-MIN_INSIGHTS_WINDOW_DAYS = 1
+
+
+@dataclass(frozen=True)
+class ShrinkFloors:
+    """The smallest request the CDK's shrinking makes, as the manifest configures it."""
+
+    page_size: int  # `page_size_reduction.minimum_page_size`
+    window_days: int  # the insights cursor's `cursor_granularity`, in days
+
+    @classmethod
+    def from_manifest(cls, minimum_page_size: int, cursor_granularity: str) -> "ShrinkFloors":
+        days = re.fullmatch(r"P(\d+)D", str(cursor_granularity))
+        if days is None:  # a manifest mistake, caught when the stream is built
+            raise ValueError(f"cursor_granularity {cursor_granularity!r} is not a number of days (P<n>D).")
+        return cls(page_size=int(minimum_page_size), window_days=int(days.group(1)))
 
 
 class Shrink(Enum):
@@ -37,10 +50,10 @@ class Shrink(Enum):
     RETRY_AS_IS = "retry_as_is"  # not paged (one object): Meta often answers it on a later try
 
 
-def shrink_resolution(kind: RequestKind, url: str, error: GraphError) -> ErrorResolution:
+def shrink_resolution(kind: RequestKind, url: str, error: GraphError, floors: ShrinkFloors) -> ErrorResolution:
     """The CDK's answer to a too-big request: a smaller page, a smaller window, a retry, or a config error."""
     path, query = urlsplit(url).path, dict(parse_qsl(urlsplit(url).query))
-    shrink = how_to_shrink(kind, query)
+    shrink = how_to_shrink(kind, query, floors)
     # The failure type only matters if the retriever cannot shrink (a misconfigured stream).
     if shrink is Shrink.SMALLER_PAGE:
         # SimpleRetriever's page_size_reduction halves `limit` and asks for the same page again.
@@ -51,31 +64,33 @@ def shrink_resolution(kind: RequestKind, url: str, error: GraphError) -> ErrorRe
     if shrink is Shrink.RETRY_AS_IS:
         # Retried with backoff like a temporary error; GraphBackoffStrategy says what to do if it persists.
         return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, error.message)
-    return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, cannot_shrink(error, kind, path, query).message)
+    return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, cannot_shrink(error, kind, path, query, floors).message)
 
 
 _PAGED = frozenset({RequestKind.EDGE, RequestKind.INSIGHTS, RequestKind.REPORT_RUN_ROWS})
 
 
-def how_to_shrink(kind: RequestKind, query: Mapping[str, str]) -> Shrink:
+def how_to_shrink(kind: RequestKind, query: Mapping[str, str], floors: ShrinkFloors) -> Shrink:
     """How a request Meta found too big can be made smaller, from its kind and query parameters."""
     if kind is RequestKind.INSIGHTS:
         days = _window_days(query)
-        if days is not None and days > MIN_INSIGHTS_WINDOW_DAYS:
+        if days is not None and days > floors.window_days:
             return Shrink.SMALLER_WINDOW
     elif kind not in _PAGED:
         return Shrink.RETRY_AS_IS
     # A one-day insights window can still be read in smaller pages.
-    return Shrink.SMALLER_PAGE if _page_size(query) > MIN_PAGE_SIZE else Shrink.IMPOSSIBLE
+    return Shrink.SMALLER_PAGE if _page_size(query, floors) > floors.page_size else Shrink.IMPOSSIBLE
 
 
-def cannot_shrink(error: GraphError, kind: RequestKind, url_path: str, query: Mapping[str, str]) -> GraphError:
+def cannot_shrink(
+    error: GraphError, kind: RequestKind, url_path: str, query: Mapping[str, str], floors: ShrinkFloors
+) -> GraphError:
     """The configuration error for a too-big request that is already as small as the connector makes it."""
     if kind is RequestKind.INSIGHTS:
         days = _window_days(query)
         smallest = f"a {days}-day window" if days is not None else "a request without a date window to split"
         if days == 1:
-            smallest = f"the single day {_window_since(query)} in pages of {_page_size(query)} rows"
+            smallest = f"the single day {_window_since(query)} in pages of {_page_size(query, floors)} rows"
         fields = [name for name in query.get("fields", "").split(",") if name]
         breakdowns = query.get("breakdowns") or "none"
         advice = (
@@ -83,7 +98,7 @@ def cannot_shrink(error: GraphError, kind: RequestKind, url_path: str, query: Ma
             "or a coarser level, for this stream"
         )
     else:
-        smallest = f"pages of {_page_size(query)} objects"
+        smallest = f"pages of {_page_size(query, floors)} objects"
         advice = "request fewer fields for this stream (heavy ones first), or lower page_size"
     return GraphError(
         GraphErrorKind.TOO_MUCH_DATA,
@@ -92,10 +107,10 @@ def cannot_shrink(error: GraphError, kind: RequestKind, url_path: str, query: Ma
     )
 
 
-def _page_size(query: Mapping[str, str]) -> int:
-    # Without `limit`, Meta pages by 25, which is also our floor.
+def _page_size(query: Mapping[str, str], floors: ShrinkFloors) -> int:
+    # Without `limit`, Meta pages by its default of 25, which the manifest's floor is.
     limit = str(query.get("limit") or "")
-    return int(limit) if limit.isdigit() and int(limit) > 0 else MIN_PAGE_SIZE
+    return int(limit) if limit.isdigit() and int(limit) > 0 else floors.page_size
 
 
 def _window_since(query: Mapping[str, str]) -> str:

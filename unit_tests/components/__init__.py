@@ -11,6 +11,10 @@ import json
 from typing import Any, Mapping, Optional
 
 import requests
+import yaml
+
+from source_facebook_ads.components.request_shrinking import ShrinkFloors
+from source_facebook_ads.source import manifest_path
 
 TOKEN = "EAAGm0PX4ZCpsBAunitTestToken0123456789"
 API = "https://graph.facebook.com/v25.0"
@@ -66,3 +70,17 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+def _manifest_floors() -> dict[str, Any]:
+    """The shrink floors the manifest gives every error handler, read from the manifest itself."""
+    definitions = yaml.safe_load(manifest_path().read_text())["definitions"]
+    return {
+        "minimum_page_size": definitions["page_size_reduction"]["minimum_page_size"],
+        "smallest_window": definitions["insights_cursor"]["cursor_granularity"],
+    }
+
+
+# Keyword arguments of a GraphErrorHandler built as the manifest builds it.
+MANIFEST_FLOORS = _manifest_floors()
+FLOORS = ShrinkFloors.from_manifest(MANIFEST_FLOORS["minimum_page_size"], MANIFEST_FLOORS["smallest_window"])

@@ -35,7 +35,7 @@ from source_facebook_ads.components.account_pace import (
     USAGE_SLOPE_SAMPLE_SECONDS,
 )
 from source_facebook_ads.components.throttle_pause import THROTTLE_FALLBACK_WAIT_SECONDS, THROTTLE_MIN_WAIT_SECONDS
-from unit_tests.components import API, FakeClock, buc_header, graph_response, meta_error
+from unit_tests.components import API, MANIFEST_FLOORS, FakeClock, buc_header, graph_response, meta_error
 
 A = f"{API}/act_111/campaigns?limit=500"
 B = f"{API}/act_222/adsets?limit=500"
@@ -58,7 +58,7 @@ def answer(pacer: AimdPacer, response: requests.Response) -> None:
     """What the CDK does with an answer: the pacer reads it, then the error handler (which tells the pacer what an error meant)."""
     pacer.update_from_response(response.request, response)
     with contextlib.suppress(RefusedRead):  # raised for the object streams' requester, which catches it
-        GraphErrorHandler(config={}, parameters={}, api_budget=pacer).interpret_response(response)
+        GraphErrorHandler(**MANIFEST_FLOORS, config={}, parameters={}, api_budget=pacer).interpret_response(response)
 
 
 def respond(pacer: AimdPacer, url: str, status: int = 200, body: Any = None, headers: Optional[dict[str, str]] = None) -> None:

@@ -12,7 +12,7 @@ from source_facebook_ads.components.graph_error_classifier import NO_ERROR, POLI
 from source_facebook_ads.components.graph_urls import ad_account_id
 from source_facebook_ads.components.request_kind import RequestKind
 from source_facebook_ads.components.request_shrinking import Shrink, cannot_shrink, how_to_shrink
-from unit_tests.components import TOKEN, buc_header, meta_error
+from unit_tests.components import FLOORS, TOKEN, buc_header, meta_error
 
 ACCOUNT_PATH = "/v25.0/act_123/campaigns"
 INSIGHTS_PATH = "/v25.0/act_123/insights"
@@ -223,7 +223,7 @@ def test_ad_account_id_comes_from_the_path_segment(url: str, account: Optional[s
     ],
 )
 def test_how_to_shrink_a_request_that_asked_for_too_much(kind: RequestKind, query: dict[str, str], shrink: Shrink) -> None:
-    assert how_to_shrink(kind, query) is shrink
+    assert how_to_shrink(kind, query, FLOORS) is shrink
 
 
 def test_cannot_shrink_says_what_to_reduce() -> None:
@@ -233,9 +233,10 @@ def test_cannot_shrink_says_what_to_reduce() -> None:
         RequestKind.INSIGHTS,
         INSIGHTS_PATH,
         {"time_range": '{"since":"2026-01-01","until":"2026-01-01"}', "fields": "spend,clicks", "breakdowns": "age"},
+        FLOORS,
     )
     assert "act_123" in one_day.user_message and "single day 2026-01-01" in one_day.user_message
     assert "fewer insights fields (now 2) or breakdowns (now age)" in one_day.user_message
     assert one_day.technical_detail == too_much.technical_detail
-    smallest_page = cannot_shrink(too_much, RequestKind.EDGE, ACCOUNT_PATH, {"limit": "25"})
+    smallest_page = cannot_shrink(too_much, RequestKind.EDGE, ACCOUNT_PATH, {"limit": "25"}, FLOORS)
     assert "pages of 25 objects" in smallest_page.user_message and "fewer fields" in smallest_page.user_message

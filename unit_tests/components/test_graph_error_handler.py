@@ -24,7 +24,7 @@ from source_facebook_ads.components.graph_backoff import PACED_THROTTLE_RETRY_SE
 from source_facebook_ads.components.graph_error_handler import CDK_MAX_TIME_MARGIN_SECONDS, GraphBackoffStrategy, GraphErrorHandler
 from source_facebook_ads.components.object_isolation import RefusedRead
 from source_facebook_ads.components.throttle_pause import THROTTLE_FALLBACK_WAIT_SECONDS
-from unit_tests.components import API, FakeClock, TOKEN, buc_header, graph_response, meta_error
+from unit_tests.components import API, MANIFEST_FLOORS, FakeClock, TOKEN, buc_header, graph_response, meta_error
 
 CONFIG = {"access_token": TOKEN, "max_throttle_wait_minutes": 60}
 EDGE_URL = f"{API}/act_123/campaigns?limit=500&fields=id"
@@ -40,7 +40,7 @@ CUT_OFF_PAGE = b'{"data": [{"id": "1"}, {"id": "2"'
 
 
 def handler(request_kind: str = "edge", **config: Any) -> GraphErrorHandler:
-    return GraphErrorHandler(config={**CONFIG, **config}, parameters={}, request_kind=request_kind)
+    return GraphErrorHandler(**MANIFEST_FLOORS, config={**CONFIG, **config}, parameters={}, request_kind=request_kind)
 
 
 def manifest_kind(response: requests.Response) -> str:
@@ -145,8 +145,22 @@ def test_connection_errors_and_timeouts_are_retried(exception: type[requests.Req
 def test_the_configured_token_is_removed_even_when_it_does_not_look_like_one() -> None:
     plain_token = "plain-secret-value"
     response = graph_response(400, meta_error(100, message=f"Bad value {plain_token}"))
-    resolution = GraphErrorHandler(config={"access_token": plain_token}, parameters={}).interpret_response(response)
+    resolution = GraphErrorHandler(**MANIFEST_FLOORS, config={"access_token": plain_token}, parameters={}).interpret_response(response)
     assert plain_token not in resolution.error_message
+
+
+def test_the_smallest_page_and_window_are_the_ones_the_manifest_gives() -> None:
+    too_much = meta_error(100, 1487534)
+    floors = {"minimum_page_size": 50, "smallest_window": "P2D"}
+    edge = GraphErrorHandler(config=CONFIG, parameters={}, request_kind="edge", **floors)
+    insights = GraphErrorHandler(config=CONFIG, parameters={}, request_kind="insights", **floors)
+    two_day_window = ONE_DAY_INSIGHTS_URL.replace("01%22%7D", "02%22%7D") + "&limit=100"
+
+    at_50 = edge.interpret_response(graph_response(400, too_much, url=f"{API}/act_123/ads?limit=50"))
+    two_days = insights.interpret_response(graph_response(400, too_much, url=two_day_window))
+
+    assert at_50.response_action is FAIL and "pages of 50 objects" in at_50.error_message
+    assert two_days.response_action is ResponseAction.REDUCE_PAGE_SIZE  # a 2-day window is the floor: no split
 
 
 def test_limits_given_to_the_cdk_never_cut_a_legitimate_throttle_wait() -> None:
@@ -158,7 +172,7 @@ def test_limits_given_to_the_cdk_never_cut_a_legitimate_throttle_wait() -> None:
 
 def test_the_factory_can_build_it_from_manifest_fields() -> None:
     pacer = AimdPacer()
-    built = GraphErrorHandler(config=CONFIG, parameters={}, max_transient_retries=3, api_budget=pacer)
+    built = GraphErrorHandler(**MANIFEST_FLOORS, config=CONFIG, parameters={}, max_transient_retries=3, api_budget=pacer)
     assert built.backoff_strategies[0]._max_transient_retries == 3
     assert built.backoff_strategies[0]._pacer_waits_out_throttles is True
     assert handler().backoff_strategies[0]._pacer_waits_out_throttles is False
@@ -239,7 +253,7 @@ def cdk_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 
 def http_client(config: dict[str, Any], pacer: Optional[AimdPacer]) -> HttpClient:
-    error_handler = GraphErrorHandler(config={**CONFIG, **config}, parameters={}, api_budget=pacer)
+    error_handler = GraphErrorHandler(**MANIFEST_FLOORS, config={**CONFIG, **config}, parameters={}, api_budget=pacer)
     return HttpClient(
         name="campaigns",
         logger=logging.getLogger("airbyte"),
@@ -325,7 +339,7 @@ def test_a_throttle_inside_a_200_body_is_waited_out_here_as_the_pacer_never_read
 
 def test_giving_up_on_transient_errors_never_shows_the_token() -> None:
     plain_token = "plain-secret-value"
-    error_handler = GraphErrorHandler(config={"access_token": plain_token}, parameters={})
+    error_handler = GraphErrorHandler(**MANIFEST_FLOORS, config={"access_token": plain_token}, parameters={})
     backoff = GraphBackoffStrategy(classify=error_handler.classify, max_transient_retries=0)
     with pytest.raises(AirbyteTracedException) as raised:
         backoff.backoff_time(graph_response(500, meta_error(2, message=f"token {plain_token} hiccup")), 1)
