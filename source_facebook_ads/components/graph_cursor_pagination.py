@@ -16,7 +16,6 @@ travels with its page token (`PageCursor`), not on the instance.
 
 from __future__ import annotations
 
-import re
 from dataclasses import InitVar, dataclass
 from typing import Any, Mapping, Optional
 
@@ -31,6 +30,7 @@ from airbyte_cdk.sources.types import Config, Record, StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_facebook_ads.components.graph_page import GraphJsonDecoder
+from source_facebook_ads.components.graph_urls import ad_account_id
 
 # Meta documents pages shorter than `limit` because of privacy filtering done after paging
 # (https://developers.facebook.com/docs/graph-api/results): an empty page now and then is
@@ -38,9 +38,6 @@ from source_facebook_ads.components.graph_page import GraphJsonDecoder
 MAX_EMPTY_PAGES_IN_A_ROW = 10
 # Cursors are opaque and can be long; enough of one to recognise it in a report to Meta.
 CURSOR_SHOWN_CHARS = 80
-
-_ACCOUNT_IN_URL = re.compile(r"/act_(\d+)")
-
 
 class _Walk:
     """One partition's walk through an edge: the cursors it has sent so far (shared by its tokens)."""
@@ -146,6 +143,5 @@ def _account_phrase(response: requests.Response, stream_slice: Optional[StreamSl
     if stream_slice is not None:
         account_id = stream_slice.partition.get("account_id")
     if account_id is None and response.request is not None:
-        match = _ACCOUNT_IN_URL.search(response.request.url or "")
-        account_id = match.group(1) if match else None
+        account_id = ad_account_id(response.request.url or "")
     return f" for ad account act_{account_id}" if account_id else ""

@@ -35,7 +35,8 @@ from source_facebook_ads.components.graph_urls import ad_account_id, request_tar
 from source_facebook_ads.components.usage_headers import read_usage
 from source_facebook_ads.redaction import scrub
 
-# Meta's codes (graph-api-notes.md, "Errors"). These are facts about the API, not tuning knobs.
+# Meta's codes (developers.facebook.com/docs/graph-api/guides/error-handling, and the rate-limiting
+# page for the throttle codes). These are facts about the API, not tuning knobs.
 TOKEN_CODES = frozenset({102, 190})
 PERMISSION_CODES = frozenset({10, *range(200, 300)})
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 341, 613, *range(80000, 80015)})

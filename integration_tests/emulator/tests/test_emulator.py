@@ -1,4 +1,4 @@
-"""The emulator answers as graph-api-notes.md describes Meta's Graph API."""
+"""The emulator answers as Meta documents its Graph API."""
 
 import datetime as dt
 import json
