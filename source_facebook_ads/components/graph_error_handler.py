@@ -73,10 +73,12 @@ class GraphErrorHandler(ErrorHandler):
     max_transient_retries: int = MAX_TRANSIENT_RETRIES
     # The kind of request this handler serves (request_kind.py), set in the manifest for each requester.
     request_kind: str = RequestKind.EDGE.value
-    # How small the CDK's page_size_reduction and request_window_splitting make a request: the
-    # manifest refers to its own values, so that "too much data" at the floor fails saying so.
+    # How small the CDK's page_size_reduction and request_window_splitting make a request, and their
+    # `failure_message`: the manifest refers to its own values, so that "too much data" at the floor
+    # fails saying so, with the CDK's advice.
     minimum_page_size: Optional[int] = None
     smallest_window: Optional[str] = None
+    failure_message: Optional[str] = None
     # Filled by the CDK factory with its shared budget. When it is the AimdPacer, the pacer waits out
     # throttles per account in acquire_call; otherwise the backoff strategy waits in the thread.
     api_budget: Optional[AbstractAPIBudget] = None
@@ -86,9 +88,9 @@ class GraphErrorHandler(ErrorHandler):
         if self.request_kind not in kinds:  # a manifest mistake, caught when the stream is built
             raise ValueError(f"GraphErrorHandler request_kind {self.request_kind!r} is not one of {', '.join(kinds)}.")
         self._kind = RequestKind(self.request_kind)
-        if self.minimum_page_size is None or self.smallest_window is None:
-            raise ValueError("GraphErrorHandler needs minimum_page_size and smallest_window from the manifest.")
-        self._floors = ShrinkFloors.from_manifest(self.minimum_page_size, self.smallest_window)
+        if self.minimum_page_size is None or self.smallest_window is None or self.failure_message is None:
+            raise ValueError("GraphErrorHandler needs minimum_page_size, smallest_window and failure_message from the manifest.")
+        self._floors = ShrinkFloors.from_manifest(self.minimum_page_size, self.smallest_window, self.failure_message)
         self._token = str(self.config.get("access_token") or "")
         self._budget_seconds = throttle_budget_minutes(self.config) * 60
         self._last_error = _LastErrorOfThisThread()

@@ -1,8 +1,9 @@
 """How a request Meta found too big can be made smaller, and what to say when it cannot.
 
 The handler asks this once an answer is TOO_MUCH_DATA. The manifest says what kind of request it
-is (request_kind.py) and how small the CDK's page_size_reduction and request_window_splitting make
-a request (ShrinkFloors, from the manifest's own values); the query says how small it already is:
+is (request_kind.py), how small the CDK's page_size_reduction and request_window_splitting make a
+request and what they tell the user there (ShrinkFloors, from the manifest's own values); the
+query says how small it already is:
 every paged request carries `limit` (the paginator's page_size_option, halved by the CDK) and every
 insights request its `time_range` (split by the CDK).
 """
@@ -28,17 +29,21 @@ from source_facebook_ads.components.request_kind import RequestKind
 
 @dataclass(frozen=True)
 class ShrinkFloors:
-    """The smallest request the CDK's shrinking makes, as the manifest configures it."""
+    """The smallest request the CDK's shrinking makes, and its advice there, as the manifest configures them."""
 
     page_size: int  # `page_size_reduction.minimum_page_size`
     window_days: int  # the insights cursor's `cursor_granularity`, in days
+    # The `failure_message` of the CDK's shrinking for this kind of request: what the user can do.
+    advice: str
 
     @classmethod
-    def from_manifest(cls, minimum_page_size: int, cursor_granularity: str) -> "ShrinkFloors":
+    def from_manifest(cls, minimum_page_size: int, cursor_granularity: str, failure_message: str) -> "ShrinkFloors":
         days = re.fullmatch(r"P(\d+)D", str(cursor_granularity))
         if days is None:  # a manifest mistake, caught when the stream is built
             raise ValueError(f"cursor_granularity {cursor_granularity!r} is not a number of days (P<n>D).")
-        return cls(page_size=int(minimum_page_size), window_days=int(days.group(1)))
+        if not str(failure_message).strip():
+            raise ValueError("The shrinking's failure_message is empty: a request at the floor would fail without advice.")
+        return cls(page_size=int(minimum_page_size), window_days=int(days.group(1)), advice=str(failure_message).strip())
 
 
 class Shrink(Enum):
@@ -85,7 +90,8 @@ def how_to_shrink(kind: RequestKind, query: Mapping[str, str], floors: ShrinkFlo
 def cannot_shrink(
     error: GraphError, kind: RequestKind, url_path: str, query: Mapping[str, str], floors: ShrinkFloors
 ) -> GraphError:
-    """The configuration error for a too-big request that is already as small as the connector makes it."""
+    """The configuration error for a too-big request that is already as small as the connector makes it:
+    how small it was, then the manifest's advice (the CDK's own failures at its floors end with it too)."""
     if kind is RequestKind.INSIGHTS:
         days = _window_days(query)
         smallest = f"a {days}-day window" if days is not None else "a request without a date window to split"
@@ -93,16 +99,12 @@ def cannot_shrink(
             smallest = f"the single day {_window_since(query)} in pages of {_page_size(query, floors)} rows"
         fields = [name for name in query.get("fields", "").split(",") if name]
         breakdowns = query.get("breakdowns") or "none"
-        advice = (
-            f"request fewer insights fields (now {len(fields)}) or breakdowns (now {breakdowns}), "
-            "or a coarser level, for this stream"
-        )
+        smallest += f" ({len(fields)} insights fields, breakdowns: {breakdowns})"
     else:
         smallest = f"pages of {_page_size(query, floors)} objects"
-        advice = "request fewer fields for this stream (heavy ones first), or lower page_size"
     return GraphError(
         GraphErrorKind.TOO_MUCH_DATA,
-        f"Meta refuses to return the data asked of {request_target(url_path)} even with {smallest}: {advice}.",
+        f"Meta refuses to return the data asked of {request_target(url_path)} even with {smallest}. {floors.advice}",
         error.technical_detail,
     )
 

@@ -72,15 +72,18 @@ class FakeClock:
         self.now += seconds
 
 
-def _manifest_floors() -> dict[str, Any]:
-    """The shrink floors the manifest gives every error handler, read from the manifest itself."""
+def manifest_floors(request_kind: str = "edge") -> dict[str, Any]:
+    """The shrink floors and advice the manifest gives an error handler of this kind, read from the manifest itself."""
     definitions = yaml.safe_load(manifest_path().read_text())["definitions"]
+    advice_of = "insights_window_splitting" if request_kind == "insights" else "page_size_reduction"
     return {
         "minimum_page_size": definitions["page_size_reduction"]["minimum_page_size"],
         "smallest_window": definitions["insights_cursor"]["cursor_granularity"],
+        "failure_message": definitions[advice_of]["failure_message"],
     }
 
 
-# Keyword arguments of a GraphErrorHandler built as the manifest builds it.
-MANIFEST_FLOORS = _manifest_floors()
-FLOORS = ShrinkFloors.from_manifest(MANIFEST_FLOORS["minimum_page_size"], MANIFEST_FLOORS["smallest_window"])
+# Keyword arguments of a GraphErrorHandler built as the manifest builds it (edges; manifest_floors for other kinds).
+MANIFEST_FLOORS = manifest_floors()
+FLOORS = ShrinkFloors.from_manifest(*MANIFEST_FLOORS.values())
+INSIGHTS_FLOORS = ShrinkFloors.from_manifest(*manifest_floors("insights").values())

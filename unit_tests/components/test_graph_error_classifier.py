@@ -12,7 +12,7 @@ from source_facebook_ads.components.graph_error_classifier import NO_ERROR, POLI
 from source_facebook_ads.components.graph_urls import ad_account_id
 from source_facebook_ads.components.request_kind import RequestKind
 from source_facebook_ads.components.request_shrinking import Shrink, cannot_shrink, how_to_shrink
-from unit_tests.components import FLOORS, TOKEN, buc_header, meta_error
+from unit_tests.components import FLOORS, INSIGHTS_FLOORS, TOKEN, buc_header, meta_error
 
 ACCOUNT_PATH = "/v25.0/act_123/campaigns"
 INSIGHTS_PATH = "/v25.0/act_123/insights"
@@ -233,10 +233,13 @@ def test_cannot_shrink_says_what_to_reduce() -> None:
         RequestKind.INSIGHTS,
         INSIGHTS_PATH,
         {"time_range": '{"since":"2026-01-01","until":"2026-01-01"}', "fields": "spend,clicks", "breakdowns": "age"},
-        FLOORS,
+        INSIGHTS_FLOORS,
     )
     assert "act_123" in one_day.user_message and "single day 2026-01-01" in one_day.user_message
-    assert "fewer insights fields (now 2) or breakdowns (now age)" in one_day.user_message
+    assert "(2 insights fields, breakdowns: age)" in one_day.user_message
+    # The advice is the CDK window splitting's failure_message, as the manifest words it.
+    assert one_day.user_message.endswith(" " + INSIGHTS_FLOORS.advice) and "fewer insights fields" in INSIGHTS_FLOORS.advice
     assert one_day.technical_detail == too_much.technical_detail
     smallest_page = cannot_shrink(too_much, RequestKind.EDGE, ACCOUNT_PATH, {"limit": "25"}, FLOORS)
     assert "pages of 25 objects" in smallest_page.user_message and "fewer fields" in smallest_page.user_message
+    assert smallest_page.user_message.endswith(" " + FLOORS.advice)

@@ -24,7 +24,7 @@ from source_facebook_ads.components.graph_backoff import PACED_THROTTLE_RETRY_SE
 from source_facebook_ads.components.graph_error_handler import CDK_MAX_TIME_MARGIN_SECONDS, GraphBackoffStrategy, GraphErrorHandler
 from source_facebook_ads.components.object_isolation import RefusedRead
 from source_facebook_ads.components.throttle_pause import THROTTLE_FALLBACK_WAIT_SECONDS
-from unit_tests.components import API, MANIFEST_FLOORS, FakeClock, TOKEN, buc_header, graph_response, meta_error
+from unit_tests.components import API, MANIFEST_FLOORS, FakeClock, manifest_floors, TOKEN, buc_header, graph_response, meta_error
 
 CONFIG = {"access_token": TOKEN, "max_throttle_wait_minutes": 60}
 EDGE_URL = f"{API}/act_123/campaigns?limit=500&fields=id"
@@ -40,7 +40,7 @@ CUT_OFF_PAGE = b'{"data": [{"id": "1"}, {"id": "2"'
 
 
 def handler(request_kind: str = "edge", **config: Any) -> GraphErrorHandler:
-    return GraphErrorHandler(**MANIFEST_FLOORS, config={**CONFIG, **config}, parameters={}, request_kind=request_kind)
+    return GraphErrorHandler(**manifest_floors(request_kind), config={**CONFIG, **config}, parameters={}, request_kind=request_kind)
 
 
 def manifest_kind(response: requests.Response) -> str:
@@ -149,9 +149,9 @@ def test_the_configured_token_is_removed_even_when_it_does_not_look_like_one() -
     assert plain_token not in resolution.error_message
 
 
-def test_the_smallest_page_and_window_are_the_ones_the_manifest_gives() -> None:
+def test_the_smallest_page_and_window_and_the_advice_are_the_ones_the_manifest_gives() -> None:
     too_much = meta_error(100, 1487534)
-    floors = {"minimum_page_size": 50, "smallest_window": "P2D"}
+    floors = {"minimum_page_size": 50, "smallest_window": "P2D", "failure_message": "Ask for less."}
     edge = GraphErrorHandler(config=CONFIG, parameters={}, request_kind="edge", **floors)
     insights = GraphErrorHandler(config=CONFIG, parameters={}, request_kind="insights", **floors)
     two_day_window = ONE_DAY_INSIGHTS_URL.replace("01%22%7D", "02%22%7D") + "&limit=100"
@@ -160,6 +160,7 @@ def test_the_smallest_page_and_window_are_the_ones_the_manifest_gives() -> None:
     two_days = insights.interpret_response(graph_response(400, too_much, url=two_day_window))
 
     assert at_50.response_action is FAIL and "pages of 50 objects" in at_50.error_message
+    assert "pages of 50 objects. Ask for less." in at_50.error_message
     assert two_days.response_action is ResponseAction.REDUCE_PAGE_SIZE  # a 2-day window is the floor: no split
 
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from source_facebook_ads.components.graph_error_handler import GraphBackoffStrategy, GraphErrorHandler
 from source_facebook_ads.components.object_isolation import RefusedRead
-from unit_tests.components import API, MANIFEST_FLOORS, TOKEN, graph_response
+from unit_tests.components import API, TOKEN, graph_response, manifest_floors
 from unit_tests.response_bodies import Answer, answers, pages, records, usable_page_records
 
 RUN = "836200000001"
@@ -67,7 +67,9 @@ def kinds_and_answers(draw: Any) -> tuple[str, Answer]:
 @given(kind_and_answer=kinds_and_answers())
 def test_every_answer_gets_a_decision_and_only_a_usable_body_is_a_success(kind_and_answer: tuple[str, Answer]) -> None:
     kind, answer = kind_and_answer
-    handler = GraphErrorHandler(**MANIFEST_FLOORS, config={"access_token": TOKEN}, parameters={}, request_kind=MANIFEST_KIND[kind])
+    handler = GraphErrorHandler(
+        **manifest_floors(MANIFEST_KIND[kind]), config={"access_token": TOKEN}, parameters={}, request_kind=MANIFEST_KIND[kind]
+    )
     response = response_for(kind, answer)
 
     try:

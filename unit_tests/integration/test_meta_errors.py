@@ -17,6 +17,7 @@ import requests_mock
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 
+from unit_tests.components import manifest_floors
 from unit_tests.builders import (
     API,
     TOKEN,
@@ -96,6 +97,7 @@ class TestAdaccountsStream(TestCase):
         assert limits_asked(mock) == [500, 250, 125, 62, 31, 25]
         error = output.errors[0].trace.error
         assert "pages of 25 objects" in error.message
+        assert "objects. " + manifest_floors("edge")["failure_message"] in error.message  # page_size_reduction's advice
         assert_user_facing(output)
 
 
@@ -167,6 +169,7 @@ class TestAdInsightsStream(TestCase):
         error = output.errors[0].trace.error
         assert error.failure_type.value == "config_error"
         assert "single day 2026-11-01 in pages of 25 rows" in error.message and "breakdowns" in error.message
+        assert "). " + manifest_floors("insights")["failure_message"] in error.message  # window splitting's advice
         assert_user_facing(output)
 
 
