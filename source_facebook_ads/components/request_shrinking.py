@@ -99,7 +99,7 @@ def cannot_shrink(
             smallest = f"the single day {_window_since(query)} in pages of {_page_size(query, floors)} rows"
         fields = [name for name in query.get("fields", "").split(",") if name]
         breakdowns = query.get("breakdowns") or "none"
-        smallest += f" ({len(fields)} insights fields, breakdowns: {breakdowns})"
+        smallest += f", with insights fields (now {len(fields)}) and breakdowns (now {breakdowns})"
     else:
         smallest = f"pages of {_page_size(query, floors)} objects"
     return GraphError(

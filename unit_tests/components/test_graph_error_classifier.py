@@ -236,7 +236,7 @@ def test_cannot_shrink_says_what_to_reduce() -> None:
         INSIGHTS_FLOORS,
     )
     assert "act_123" in one_day.user_message and "single day 2026-01-01" in one_day.user_message
-    assert "(2 insights fields, breakdowns: age)" in one_day.user_message
+    assert "insights fields (now 2) and breakdowns (now age)" in one_day.user_message
     # The advice is the CDK window splitting's failure_message, as the manifest words it.
     assert one_day.user_message.endswith(" " + INSIGHTS_FLOORS.advice) and "fewer insights fields" in INSIGHTS_FLOORS.advice
     assert one_day.technical_detail == too_much.technical_detail

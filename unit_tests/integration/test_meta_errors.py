@@ -169,7 +169,7 @@ class TestAdInsightsStream(TestCase):
         error = output.errors[0].trace.error
         assert error.failure_type.value == "config_error"
         assert "single day 2026-11-01 in pages of 25 rows" in error.message and "breakdowns" in error.message
-        assert "). " + manifest_floors("insights")["failure_message"] in error.message  # window splitting's advice
+        assert "(now none). " + manifest_floors("insights")["failure_message"] in error.message  # window splitting's advice
         assert_user_facing(output)
 
 
