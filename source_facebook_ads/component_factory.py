@@ -2,7 +2,7 @@
 
 - Every requester's session bounds a whole answer by `request_timeout_seconds`
   (components/answer_deadline.py); the manifest's read timeout bounds each socket read only.
-- Per-account cursors write their state after every closed window (components/window_checkpoints.py).
+- Per-account cursors write their state as windows close, coalesced past 10 accounts (components/window_checkpoints.py).
 - Per-account insights cursors end each account's windows at its today (components/account_today.py).
 - Datetime cursors parse each distinct cursor value once (components/remembered_datetimes.py).
 

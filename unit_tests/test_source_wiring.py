@@ -88,7 +88,7 @@ def test_every_requester_bounds_a_whole_answer() -> None:
         assert [deadline.seconds for deadline in deadlines] == [45], requester.name
 
 
-def test_per_account_cursors_write_state_after_every_window() -> None:
+def test_per_account_cursors_choose_when_their_state_is_written() -> None:
     source = SourceFacebookAds(config=ConfigBuilder().build())
 
     cursors = {stream.name: stream.cursor for stream in source.streams(source.normalized_config)}

@@ -86,7 +86,7 @@ def _zone_of(account_id: str, account: Mapping[str, Any]) -> tzinfo:
 
 
 class TodayBoundedCursor(WindowCheckpointCursor):
-    """A per-account insights cursor whose windows end at the account's today (and checkpoint after each)."""
+    """A per-account insights cursor whose windows end at the account's today (and checkpoint as they close)."""
 
     _account_today: AccountToday
     _slicing_account: Optional[str]
