@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Mapping, Optional, Sequence
 
 RECORD_PREFIX = '{"type":"RECORD"'
+STATE_PREFIX = '{"type":"STATE"'
 
 
 @dataclass
@@ -31,6 +32,8 @@ class Measured:
     records_by_account: Counter = field(default_factory=Counter)  # (stream, "act_<id>") -> records
     errors: list[str] = field(default_factory=list)
     calls: int = 0  # requests the emulator answered during the run (set by the caller)
+    state_messages: int = 0
+    state_bytes: int = 0  # of the STATE lines, newline included
 
     @property
     def total_records(self) -> int:
@@ -56,6 +59,7 @@ def run_measured(
     )
     records: Counter = Counter()
     by_account: Counter = Counter()
+    states = state_bytes = 0
     errors: list[str] = []
     assert process.stdout is not None
     for line in process.stdout:
@@ -67,6 +71,9 @@ def run_measured(
             account = line.find('"account_id":"')
             if account >= 0:
                 by_account[stream, "act_" + line[account + 14:line.index('"', account + 14)]] += 1
+        elif line.startswith(STATE_PREFIX):
+            states += 1
+            state_bytes += len(line)
         elif '"type":"TRACE"' in line and '"ERROR"' in line:
             errors.append(json.loads(line)["trace"]["error"]["message"])
     stderr = process.stderr.read() if process.stderr else ""
@@ -84,4 +91,6 @@ def run_measured(
         records=records,
         records_by_account=by_account,
         errors=errors,
+        state_messages=states,
+        state_bytes=state_bytes,
     )
