@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from unittest import mock
+
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker
 
@@ -47,4 +50,19 @@ def test_a_read_of_few_accounts_prints_a_state_after_every_window() -> None:
         output = read_stream("campaigns", ConfigBuilder().with_account_ids(*accounts).with_start_date(START).build(), SyncMode.incremental)
 
     # One per closed window, and the CDK's own at the stream's end.
+    assert len(output.state_messages) == len(accounts) + 1
+
+
+def test_a_minute_without_a_state_prints_one_at_the_next_closed_window() -> None:
+    """Coalescing never holds back a state for longer than a minute of closed windows: with a clock
+    that moves 61 s per window, 20 accounts (otherwise one state per 2 windows) print one per window."""
+    accounts = [str(1000 + number) for number in range(20)]
+    minutes = itertools.count(start=1_800_000_000, step=61)
+    with HttpMocker() as http_mocker, mock.patch("source_facebook_ads.components.window_checkpoints.time") as clock:
+        clock.time.side_effect = lambda: next(minutes)
+        campaigns_of_accounts(http_mocker, accounts)
+
+        output = read_stream("campaigns", ConfigBuilder().with_account_ids(*accounts).with_start_date(START).build(), SyncMode.incremental)
+
+    assert not output.errors
     assert len(output.state_messages) == len(accounts) + 1
