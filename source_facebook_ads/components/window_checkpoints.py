@@ -7,12 +7,13 @@ read re-read all 70 days. The state it would have written is correct after each 
 covers the windows closed without a gap), it is just not written.
 
 A state message holds one entry per ad account, so one per closed window made the output
-O(accounts x windows x accounts): at 200 accounts, 802 states and 14.7 MB of the 40 MB printed. So a
+O(windows x accounts), quadratic in accounts: 802 states, 14.7 MB of the 40 MB printed at 200. So a
 state goes out once the windows closed since the last one reach a tenth of the accounts in the state:
 at most ENTRIES_PER_CLOSED_WINDOW entries printed per closed window, however many accounts. Up to 10
-accounts that is every window; a killed sync re-reads at most that many windows more (one each for a
-tenth of the accounts), and never those of more than MAX_SECONDS_WITHOUT_STATE. The CDK still writes
-one unthrottled state when each stream ends, failed or not.
+accounts that is every window. Beyond, a killed sync re-reads, besides what was in flight, the windows
+closed since the last state: fewer than a tenth of the accounts' count (19 at 200 accounts), all
+closed within MAX_SECONDS_WITHOUT_STATE of that state. The CDK still writes one unthrottled state
+when each stream ends, failed or not.
 """
 
 from __future__ import annotations
