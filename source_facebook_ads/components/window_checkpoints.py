@@ -23,7 +23,9 @@ from typing import Optional
 
 from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
 
+# Account entries printed per closed window, at most: 10 keeps every window's state up to 10 accounts.
 ENTRIES_PER_CLOSED_WINDOW = 10
+# However many accounts, a window closing this long after the last state writes the next one.
 MAX_SECONDS_WITHOUT_STATE = 60.0
 
 
