@@ -16,7 +16,7 @@ from integration_tests.connector import (
     ConnectorRun,
     configured_catalog,
     finished_run,
-    run_connector,
+    run_forked,
     start_connector,
     write_json,
 )
@@ -79,7 +79,7 @@ class Connector:
             args += ["--catalog", self._file("catalog", catalog)]
         if state is not None:
             args += ["--state", self._file("state", state)]
-        return run_connector(args, self.workdir)
+        return run_forked(args, self.workdir)
 
     def read_until_first_record(self, config: dict, catalog: dict, tmpdir: Path) -> "RunningRead":
         """A read started in the background (temporary files in `tmpdir`), once it has printed a record."""
