@@ -29,7 +29,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_facebook_ads.malloc_arenas import limit_malloc_arenas
 from source_facebook_ads.redaction import RedactedOutput
-from source_facebook_ads.source import SourceFacebookAds
+from source_facebook_ads.source import SourceFacebookAds, check_streams
 
 EXIT_ON_SIGTERM = 128 + signal.SIGTERM  # the shell's convention for "ended by SIGTERM"
 
@@ -44,6 +44,8 @@ def _build_source(args: List[str]) -> SourceFacebookAds:
         catalog=SourceFacebookAds.read_catalog(catalog_path) if catalog_path else None,
         config=config,
         state=SourceFacebookAds.read_state(state_path) if state_path else None,
+        # The command is the first argument (the CDK's parser reads it again in `launch`).
+        only_streams=check_streams() if args[:1] == ["check"] else None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date
 from unittest import TestCase
@@ -9,6 +10,7 @@ from unittest import TestCase
 from airbyte_cdk.models import Status
 from airbyte_cdk.test.mock_http import HttpMocker
 
+from source_facebook_ads.run import _build_source
 from source_facebook_ads.source import SourceFacebookAds
 from unit_tests.builders import TOKEN, ConfigBuilder, fields_of, graph_error, graph_object, graph_request
 
@@ -62,6 +64,24 @@ class TestCheck(TestCase):
         assert status.status == Status.FAILED
         assert "token" in status.message.lower()
         assert TOKEN not in status.message
+
+
+def test_the_check_command_builds_only_the_streams_check_reads(tmp_path) -> None:
+    # The CDK resolves, copies and validates every stream of the manifest it is given (issue 10: start-up).
+    config = ConfigBuilder().with_account_ids("111").build()
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps(config))
+
+    source = _build_source(["check", "--config", str(config_path)])
+    with HttpMocker() as http_mocker:
+        http_mocker.get(graph_request("me", fields=fields_of("me")), graph_object({"id": "1", "name": "bot"}))
+        http_mocker.get(graph_request("act_111", fields=fields_of("ad_account")), graph_object({"id": "act_111", "account_id": "111"}))
+        status = source.check(logging.getLogger("test"), config)
+
+    assert [stream["name"] for stream in source.resolved_manifest["streams"]] == ["me", "ad_account"]
+    assert status.status == Status.SUCCEEDED
+    discovered = _build_source(["discover", "--config", str(config_path)]).resolved_manifest["streams"]
+    assert {"campaigns", "ad_account", "ad_insights"} <= {stream["name"] for stream in discovered}
 
 
 class TestCheckApiVersion(TestCase):
