@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import logging
 from typing import Any
 
 import pytest
+from airbyte_cdk.sources.utils.transform import TransformConfig, TypeTransformer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from source_facebook_ads.components.documented_types import DocumentedTypes
+from source_facebook_ads.stream_shaping import load_schema
+from unit_tests.components.test_compiled_schema_normalization import KEYS, _Warnings, json_values, schemas
 
 STRING, NUMBER, INTEGER = {"type": ["null", "string"]}, {"type": ["null", "number"]}, {"type": ["null", "integer"]}
 
@@ -45,3 +52,64 @@ def test_nested_values_are_cast_too() -> None:
     DocumentedTypes().transform(record, schema)
 
     assert record == {"targeting": {"age_min": 18, "other": 1}}
+
+
+class _Interpreted(TypeTransformer):
+    """DocumentedTypes' casts through the CDK's jsonschema walk alone, for every record."""
+
+    def __init__(self) -> None:
+        super().__init__(TransformConfig.DefaultSchemaNormalization)
+
+    default_convert = staticmethod(DocumentedTypes.default_convert)
+
+
+INTERPRETED, DOCUMENTED = _Interpreted(), DocumentedTypes()
+
+
+def normalize_both(record: dict, schema: dict) -> tuple[tuple, tuple]:
+    """(record, warnings) from the CDK's walk with DocumentedTypes' casts, then from DocumentedTypes."""
+    results = []
+    logger = logging.getLogger("airbyte")
+    for normalizer in (INTERPRETED, DOCUMENTED):
+        warnings = _Warnings()
+        logger.addHandler(warnings)
+        try:
+            mine = copy.deepcopy(record)
+            normalizer.transform(mine, schema)
+        finally:
+            logger.removeHandler(warnings)
+        results.append((repr(mine), warnings.messages))  # repr tells 1 from 1.0 and True from 1
+    return results[0], results[1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(record=st.dictionaries(KEYS, json_values, max_size=5), properties=st.dictionaries(KEYS, schemas, max_size=5))
+def test_casts_and_warnings_equal_the_cdk_walk_on_generated_records(record, properties) -> None:
+    cdk, documented = normalize_both(record, {"type": "object", "properties": properties})
+    assert documented == cdk
+
+
+@pytest.mark.parametrize("stream", ["campaigns", "adsets", "ads", "adcreatives", "adaccounts"])
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_casts_and_warnings_equal_the_cdk_walk_on_the_object_schemas(stream, data) -> None:
+    schema = load_schema(stream)
+    fields = list(schema["properties"])
+    record = data.draw(st.dictionaries(st.sampled_from(fields), json_values, max_size=len(fields)))
+    cdk, documented = normalize_both(record, schema)
+    assert documented == cdk
+
+
+def test_a_record_in_its_documented_types_skips_the_cdk_walk(monkeypatch) -> None:
+    walked = []
+    cdk_transform = TypeTransformer.transform
+    monkeypatch.setattr(TypeTransformer, "transform", lambda self, record, schema: walked.append(record) or cdk_transform(self, record, schema))
+    schema = load_schema("campaigns")
+    documented = {"id": "1", "name": "c", "daily_budget": "5000", "updated_time": "2026-11-01T10:00:00+0000"}
+    sent_as_number = {"id": "2", "name": "d", "daily_budget": 5000}
+
+    DocumentedTypes().transform(documented, schema)
+    DocumentedTypes().transform(sent_as_number, schema)
+
+    assert walked == [{"id": "2", "name": "d", "daily_budget": "5000"}]
+    assert documented["daily_budget"] == "5000"
