@@ -7,10 +7,11 @@ number to its decimal text where the schema says string, a numeric string to a n
 schema says number or integer. Objects, arrays, booleans and values that do not convert are left
 as they are (never turned into Python's text for them).
 
-Almost every record already has its documented types, and the CDK's TypeTransformer runs a
-jsonschema validator over each one to find nothing to do (a fifth of an object read's CPU, issue
-10). A record is first checked against a plan of its schema, read once (the compiled
-normalization's); only a record with a value to cast or to warn about takes the CDK's walk.
+The CDK's TypeTransformer finds the values to cast with a jsonschema validator run over every record
+(a fifth of an object read's CPU, issue 10). Here a plan of the schema, read once (the compiled
+normalization's), names the values to look at; each is cast and type-checked as that walk does. A
+value that still does not fit its type is the CDK's to warn about: its walk then runs on the record,
+and gives what it gives on the record as sent, since casting a cast value changes nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class DocumentedTypes(TypeTransformer):
 
     def transform(self, record: dict[str, Any], schema: Mapping[str, Any]) -> None:
         plan = self._plan(schema)
-        if plan is None or not plan.leaves_alone(record):
+        if plan is None or not plan.casts(record):
             super().transform(record, schema)
 
     def _plan(self, schema: Mapping[str, Any]) -> Optional["_Plan"]:
@@ -68,7 +69,7 @@ def _convert(original_item: Any, target: Optional[str]) -> Any:
 
 
 class _Plan:
-    """Whether the CDK's walk would leave a record as it is and warn about nothing."""
+    """The CDK's walk over a record, for the keywords it acts on: `type`, `properties`, `items`."""
 
     def __init__(self, root: _Node) -> None:
         self._root = root
@@ -82,23 +83,26 @@ class _Plan:
         if node.items is not None:
             self._collect(node.items)
 
-    def leaves_alone(self, record: Any) -> bool:
+    def casts(self, record: Any) -> bool:
+        """Cast the record's values in place; False as soon as one would not fit its type (a warning)."""
         # The walk casts the values under `properties` and `items`, not the record itself.
-        return self._fits_below(record, self._root) and (self._root.types is None or _fits(record, self._root))
+        return self._casts_below(record, self._root) and (self._root.types is None or _fits(record, self._root))
 
-    def _fits_below(self, value: Any, node: _Node) -> bool:
+    def _casts_below(self, value: Any, node: _Node) -> bool:
         if node.properties and type(value) is dict:
             for key, child in node.properties:
-                if key in value and not self._leaves_alone(value[key], child):
+                if key in value and not self._casts_in(value, key, child):
                     return False
         if node.items is not None and type(value) is list:
-            return all(self._leaves_alone(item, node.items) for item in value)
+            return all(self._casts_in(value, index, node.items) for index in range(len(value)))
         return True
 
-    def _leaves_alone(self, value: Any, node: _Node) -> bool:
-        if _convert(value, self._targets[id(node)]) is not value:
-            return False
-        return (node.types is None or _fits(value, node)) and self._fits_below(value, node)
+    def _casts_in(self, parent: Any, key: Any, node: _Node) -> bool:
+        value = parent[key]
+        cast = _convert(value, self._targets[id(node)])
+        if cast is not value:
+            parent[key] = cast
+        return (node.types is None or _fits(cast, node)) and self._casts_below(cast, node)
 
 
 def _single_type(subschema: Mapping[str, Any]) -> str | None:

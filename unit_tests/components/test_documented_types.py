@@ -100,16 +100,18 @@ def test_casts_and_warnings_equal_the_cdk_walk_on_the_object_schemas(stream, dat
     assert documented == cdk
 
 
-def test_a_record_in_its_documented_types_skips_the_cdk_walk(monkeypatch) -> None:
+def test_only_a_record_with_a_value_that_does_not_fit_takes_the_cdk_walk(monkeypatch) -> None:
     walked = []
     cdk_transform = TypeTransformer.transform
-    monkeypatch.setattr(TypeTransformer, "transform", lambda self, record, schema: walked.append(record) or cdk_transform(self, record, schema))
+    monkeypatch.setattr(TypeTransformer, "transform", lambda self, record, schema: walked.append(record["id"]) or cdk_transform(self, record, schema))
     schema = load_schema("campaigns")
     documented = {"id": "1", "name": "c", "daily_budget": "5000", "updated_time": "2026-11-01T10:00:00+0000"}
     sent_as_number = {"id": "2", "name": "d", "daily_budget": 5000}
+    no_budget_at_all = {"id": "3", "daily_budget": {"amount": 5000}}
 
-    DocumentedTypes().transform(documented, schema)
-    DocumentedTypes().transform(sent_as_number, schema)
+    for record in (documented, sent_as_number, no_budget_at_all):
+        DocumentedTypes().transform(record, schema)
 
-    assert walked == [{"id": "2", "name": "d", "daily_budget": "5000"}]
-    assert documented["daily_budget"] == "5000"
+    assert walked == ["3"]  # the CDK's walk words the warning
+    assert documented["daily_budget"] == sent_as_number["daily_budget"] == "5000"
+    assert no_budget_at_all["daily_budget"] == {"amount": 5000}
