@@ -53,12 +53,15 @@ class _Node:
     fits: frozenset[type]  # values of these types pass the type check
     nullable: bool  # Default keeps None as None when "null" is in `type`
     string_cast: Optional[Callable[[str], Any]]
-    properties: tuple[tuple[str, "_Node"], ...]
+    properties: tuple[tuple[str, "_Node"], ...]  # in the schema's order
     items: Optional["_Node"]
-
-    @property
-    def is_leaf(self) -> bool:
-        return not self.properties and self.items is None
+    children: Mapping[str, "_Node"]  # the properties by name
+    # Values of these types need nothing here: no cast, no warning, nothing below to visit. Most
+    # insights values (strings and nulls under a string type) stop at this one set lookup.
+    settled: frozenset[type]
+    # dict or list when a value of that type is left as it is and fits, so that only its properties
+    # (or items) need a look: an insights array of action stats, and each stat.
+    plain: Optional[type]
 
 
 def _compile(schema: Any) -> _Node:
@@ -78,6 +81,10 @@ def _compile(schema: Any) -> _Node:
     else:  # Default casts only to a single concrete type
         uncast = {type(None), str, int, float, bool, dict, list}
     fits = set().union(*(_FITS[name] for name in types)) if "type" in schema else {type(None), str, int, float, bool, dict, list}
+    compiled_properties = tuple((key, _compile(sub)) for key, sub in properties.items()) if properties is not None else ()
+    left_as_is = uncast | ({type(None)} if "null" in declared else set())
+    has_children = {dict} if properties else set()
+    has_children |= {list} if items is not None else set()
     return _Node(
         schema=schema,
         types=types if "type" in schema else None,
@@ -86,9 +93,20 @@ def _compile(schema: Any) -> _Node:
         fits=frozenset(fits),
         nullable="null" in declared,
         string_cast=_STRING_CASTS.get(concrete[0]) if len(concrete) == 1 else None,
-        properties=tuple((key, _compile(sub)) for key, sub in properties.items()) if properties is not None else (),
+        properties=compiled_properties,
         items=_compile(items) if items is not None else None,
+        children=dict(compiled_properties),
+        settled=frozenset((left_as_is & fits) - has_children),
+        plain=_plain_container(uncast & fits, properties, items),
     )
+
+
+def _plain_container(left_and_fitting: set[type], properties: Any, items: Any) -> Optional[type]:
+    if properties and dict in left_and_fitting:
+        return dict
+    if items is not None and list in left_and_fitting:
+        return list
+    return None
 
 
 def _fits(value: Any, node: _Node) -> bool:
@@ -113,40 +131,108 @@ def _cast(value: Any, node: _Node) -> Any:
     return TypeTransformer.default_convert(value, node.schema)
 
 
+# A warning waiting for the end of its record: (where Default would log it, the message).
+_Pending = list[tuple[tuple[int, ...], str]]
+
+
 class _Walk:
-    """One record's pass over a plan; the path is kept only to name a value that does not fit."""
+    """One record's pass over a plan; the path is kept only to name a value that does not fit.
+
+    A record's keys are visited in the record's order (an action stat has 2 of its schema's 9
+    properties), so its warnings are held and logged, at the end, in the order Default logs them:
+    the schema's order of properties, depth first (`_log_order`).
+    """
 
     def __init__(self, normalizer: "CompiledSchemaNormalization") -> None:
         self._normalizer = normalizer
 
-    def visit(self, value: Any, node: _Node, path: tuple) -> None:
+    def visit(self, value: Any, node: _Node, path: tuple, pending: _Pending) -> None:
         for keyword in node.keywords:
             if keyword == "type":
                 if not _fits(value, node):
-                    self._warn(value, node, path)
+                    self._warn(value, node, path, pending)
             elif keyword == "properties":
                 if type(value) is dict:
-                    for key, child in node.properties:
-                        if key in value:
-                            value[key] = self._child(value[key], child, path, key)
+                    self._properties(value, node, path, pending)
             elif node.items is not None and type(value) is list:
-                child = node.items
-                for index, item in enumerate(value):
-                    value[index] = self._child(item, child, path, index)
+                self._items(value, node, path, pending)
 
-    def _child(self, value: Any, node: _Node, path: tuple, key: Any) -> Any:
+    # The two loops below inline _child's commonest cases (a number sent as a string, an action
+    # stat in a list): a Python call per value was most of a row's cost.
+    def _properties(self, value: dict, node: _Node, path: tuple, pending: _Pending) -> None:
+        children = node.children
+        for key, child_value in value.items():  # replacing values, never adding keys
+            child = children.get(key)
+            if child is None:
+                continue
+            kind = type(child_value)
+            if kind in child.settled:
+                continue
+            if kind is str and child.string_cast is not None:
+                try:
+                    value[key] = child.string_cast(child_value)
+                    continue
+                except ValueError:
+                    pass
+            value[key] = self._child(child_value, child, path, key, pending)
+
+    def _items(self, value: list, node: _Node, path: tuple, pending: _Pending) -> None:
+        child: _Node = node.items  # type: ignore[assignment]
+        for index, item in enumerate(value):
+            kind = type(item)
+            if kind in child.settled:
+                continue
+            if kind is dict and child.plain is dict:
+                self._properties(item, child, (*path, index), pending)
+            else:
+                value[index] = self._child(item, child, path, index, pending)
+
+    def _child(self, value: Any, node: _Node, path: tuple, key: Any, pending: _Pending) -> Any:
         # Casting every child before visiting any (as Default does) and casting each just before
         # its visit log the same: a child's warning shows its own subtree, which no sibling's cast touches.
-        value = _cast(value, node)
-        if node.is_leaf and type(value) in node.fits:
+        kind = type(value)
+        if kind is str and node.string_cast is not None:
+            try:
+                return node.string_cast(value)  # a number's cast fits its type: nothing to check or visit
+            except ValueError:
+                pass
+        elif kind is node.plain:
+            if kind is dict:
+                self._properties(value, node, (*path, key), pending)
+            else:
+                self._items(value, node, (*path, key), pending)
             return value
-        self.visit(value, node, (*path, key))
+        value = _cast(value, node)
+        if type(value) in node.settled:
+            return value
+        self.visit(value, node, (*path, key), pending)
         return value
 
-    def _warn(self, value: Any, node: _Node, path: tuple) -> None:
-        # The CDK's message, from the three attributes of a jsonschema error it reads.
+    def _warn(self, value: Any, node: _Node, path: tuple, pending: _Pending) -> None:
+        # The CDK's message, from the three attributes of a jsonschema error it reads, made now:
+        # the value may still be cast by a later keyword of its node.
         error = SimpleNamespace(path=path, instance=value, validator_value=node.schema["type"])
-        logger.warning(self._normalizer.get_error_message(error))  # type: ignore[arg-type]
+        pending.append((path, self._normalizer.get_error_message(error)))  # type: ignore[arg-type]
+
+    @staticmethod
+    def log(pending: _Pending, plan: _Node) -> None:
+        for _, message in sorted(pending, key=lambda warning: _log_order(plan, warning[0])):
+            logger.warning(message)
+
+
+def _log_order(plan: _Node, path: tuple) -> tuple[int, ...]:
+    """Where Default logs a type warning at `path`: depth first, keywords and properties in the schema's order."""
+    order: list[int] = []
+    node = plan
+    for step in path:
+        if type(step) is int:  # an item of a list
+            order += (node.keywords.index("items"), step)
+            node = node.items  # type: ignore[assignment]
+        else:
+            order += (node.keywords.index("properties"), [key for key, _ in node.properties].index(step))
+            node = node.children[step]
+    order.append(node.keywords.index("type"))
+    return tuple(order)
 
 
 @dataclass
@@ -166,7 +252,10 @@ class CompiledSchemaNormalization(TypeTransformer):
         if plan is None:
             super().transform(record, schema)
         else:
-            self._walk.visit(record, plan, ())
+            pending: _Pending = []
+            self._walk.visit(record, plan, (), pending)
+            if pending:
+                self._walk.log(pending, plan)
 
     def _plan(self, schema: Mapping[str, Any]) -> Optional[_Node]:
         # Keyed by identity (a stream hands the same schema object for every record); the entry
