@@ -57,7 +57,7 @@ def main() -> None:
         command = args.command.split() if args.command else [str(CONNECTOR)]
         argv = [*command, "read", "--config", config_path, "--catalog", catalog_path]
         if args.profile:
-            argv = [str(Path(CONNECTOR).with_name("py-spy")), "record", "--subprocesses", "--threads", "--idle",
+            argv = [str(Path(CONNECTOR).with_name("py-spy")), "record", "--subprocesses", "--threads", "--gil",
                     "--rate", "50", "--format", "raw" if args.profile.endswith(".txt") else "flamegraph",
                     "-o", args.profile, "--", *argv]
         measured = run_measured(argv, workdir, env=os.environ)

@@ -27,6 +27,7 @@ from airbyte_cdk.models import (
 from airbyte_cdk.utils.airbyte_secrets_utils import get_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_facebook_ads.garbage_collection import freeze_start_up_heap, pace_for_pages
 from source_facebook_ads.malloc_arenas import limit_malloc_arenas
 from source_facebook_ads.redaction import RedactedOutput
 from source_facebook_ads.source import SourceFacebookAds, check_streams
@@ -82,6 +83,7 @@ def _print_trace(error: Exception) -> None:
 def run() -> None:
     args = sys.argv[1:]
     limit_malloc_arenas()  # before any worker thread allocates (issue 10: peak RSS)
+    pace_for_pages()  # issue 10: the collector's passes over pages of rows
     try:
         # Every byte printed from here on passes through one filter that knows the configured secrets.
         with RedactedOutput() as output, _sigterm_raises():
@@ -95,6 +97,7 @@ def run() -> None:
                     return
                 _print_trace(error)
                 sys.exit(1)
+            freeze_start_up_heap()
             try:
                 launch(source, args)
             except Exception as error:
