@@ -106,3 +106,32 @@ class TestRedactedOutput:
 
         assert stderr.getvalue() == "Traceback: header 'Bearer ****'\nan unfinished line\n"
         assert sys.stderr is stderr
+
+
+class TestChunksOfLines:
+    """The CDK prints its messages in chunks of many lines; most chunks hold only RECORD and STATE lines."""
+
+    def record_line(self, note: str) -> str:
+        return json.dumps({"type": "RECORD", "record": {"stream": "s", "data": {"note": note}}}, separators=(",", ":")) + "\n"
+
+    def test_a_log_line_among_records_still_loses_its_token_shapes_and_the_records_keep_theirs(self) -> None:
+        shaped = "EAABsbCS1iHgBAZB0ZCZBZBqwerty"
+        chunk = self.record_line(shaped) + log_line(f"Malformed access token {shaped}") + self.record_line("kept")
+
+        printed = filter_hiding(TOKEN).redact(chunk).splitlines()
+
+        assert [json.loads(line)["type"] for line in printed] == ["RECORD", "LOG", "RECORD"]
+        assert json.loads(printed[0])["record"]["data"]["note"] == shaped  # data is left as Meta sent it
+        assert json.loads(printed[1])["log"]["message"] == "Malformed access token ***"
+
+    def test_the_configured_secret_is_replaced_in_a_chunk_of_records_only(self) -> None:
+        chunk = self.record_line("a") + self.record_line(f"x {TOKEN} y") + '{"type":"STATE","state":{}}\n'
+
+        printed = filter_hiding(TOKEN).redact(chunk)
+
+        assert printed == chunk.replace(TOKEN, "****")
+
+    def test_a_chunk_ending_inside_a_line_of_another_kind_is_filtered_as_such(self) -> None:
+        chunk = self.record_line("a") + "Traceback: Bearer 123|abc-def"
+
+        assert filter_hiding(TOKEN).redact(chunk) == self.record_line("a") + "Traceback: Bearer ***"
