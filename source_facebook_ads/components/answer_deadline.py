@@ -79,6 +79,9 @@ class _Watchdog:
         with self._lock:
             self._stopped = True
         self._timer.cancel()
+        # The timer's function is this watchdog's `_cut`: without letting go of the timer, the two
+        # form a cycle that holds the answer (a page of rows) until the cycle collector runs.
+        self._timer = None  # type: ignore[assignment]
 
     def fired(self) -> bool:
         with self._lock:
