@@ -5,9 +5,10 @@ makes ~65,000 of them, so each page set off ~90 young collections, and the older
 start-up's objects among them (the CDK, the manifest, the schemas), were gone through again and
 again. On a 17,957-row insights read that was ~2.6 of ~11 CPU-seconds (BENCHMARKS.md).
 
-The collector is still needed: some pages are freed only by it (with it off, that read peaks at
-533 MB instead of ~320 MB). Once per 50,000 new containers it still runs about once per page, and
-the peak stays where it was.
+The collector stays on: the CDK's exceptions and frames still make cycles, and a page caught in
+one is freed only by it (every answer was, until the answer deadline's watchdog let go of its
+timer: with the collector off that read peaked at 533 MB instead of ~320 MB). Once per 50,000 new
+containers it still runs about once per page.
 """
 
 from __future__ import annotations
