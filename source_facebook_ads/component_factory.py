@@ -2,12 +2,14 @@
 
 - Every requester's session bounds a whole answer by `request_timeout_seconds`
   (components/answer_deadline.py); the manifest's read timeout bounds each socket read only.
+- Every SimpleRetriever's read is a partition read, whose large answers are read only while it
+  holds a page slot (components/pages_in_flight.py: every requester's session waits for one).
 - Per-account cursors write their state as windows close, coalesced past 10 accounts (components/window_checkpoints.py).
 - Per-account insights cursors end each account's windows at its today (components/account_today.py).
 - Datetime cursors parse each distinct cursor value once (components/remembered_datetimes.py).
 
 The declarative source builds its factory inside its own __init__ and takes none from outside, so
-the source gives the one it built this class (`adopt`): same object and settings, three methods overridden.
+the source gives the one it built this class (`adopt`): same object and settings, four methods overridden.
 The private CDK names this relies on are listed, each with the test that pins it, in
 unit_tests/test_source_wiring.py.
 """
@@ -19,10 +21,12 @@ from typing import Any, Optional
 from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
+from airbyte_cdk.sources.declarative.retrievers.simple_retriever import SimpleRetriever
 from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 
 from source_facebook_ads.components.account_today import AccountToday, TodayBoundedCursor
 from source_facebook_ads.components.answer_deadline import AnswerDeadline
+from source_facebook_ads.components.pages_in_flight import PAGES_IN_FLIGHT, PartitionReadingRetriever
 from source_facebook_ads.components.remembered_datetimes import remember_parsed_datetimes
 from source_facebook_ads.components.window_checkpoints import WindowCheckpointCursor
 
@@ -39,10 +43,18 @@ class ConnectorComponentFactory(ModelToComponentFactory):
     # requester nested in a custom component (the object streams' ObjectIsolatingRequester) its name.
     def create_http_requester(self, *args: Any, name: str, **kwargs: Any) -> HttpRequester:
         requester = super().create_http_requester(*args, name=name, **kwargs)
+        # The CDK keeps the requester's session private; this is the one place that reaches it.
+        session = requester._http_client._session
+        PAGES_IN_FLIGHT.install(session)
         if requester.read_timeout_in_seconds:
-            # The CDK keeps the requester's session private; this is the one place that reaches it.
-            AnswerDeadline(requester.read_timeout_in_seconds).install(requester._http_client._session)
+            AnswerDeadline(requester.read_timeout_in_seconds).install(session)
         return requester
+
+    def create_simple_retriever(self, *args: Any, **kwargs: Any) -> SimpleRetriever:
+        retriever = super().create_simple_retriever(*args, **kwargs)
+        if type(retriever) is SimpleRetriever:  # same object and fields; only read_records differs
+            retriever.__class__ = PartitionReadingRetriever
+        return retriever
 
     # Also builds each account's own cursor inside a per-account cursor (the CDK passes this method).
     def create_concurrent_cursor_from_datetime_based_cursor(self, *args: Any, **kwargs: Any) -> ConcurrentCursor:

@@ -25,8 +25,12 @@ removes it (airbyte-cdk 7.x):
   (test_the_record_queue_between_workers_and_the_main_thread_is_short).
 - `ConcurrentDeclarativeSource._streams_by_name`: `check` builds only the streams it reads
   (check_reads.py; test_check_builds_only_the_streams_it_reads).
+- `DeclarativePartition.read` reads its partition through `retriever.read_records`, which the
+  factory's retrievers scope as partition reads holding page slots
+  (test_every_stream_reads_its_partitions_holding_page_slots).
 Outside the CDK: `requests.Response._content` (components/object_isolation.py rewrites an answer's
-body, proven by unit_tests/integration/test_object_isolation.py).
+body, proven by unit_tests/integration/test_object_isolation.py; components/graph_page.py drops a
+read page's, unit_tests/components/test_pages_in_flight.py).
 The source's `message_repository` (which AirbyteEntrypoint drains around each command) carries the
 config's warnings: unit_tests/integration/test_config_errors.py::test_an_unknown_key_is_a_warning_line_before_the_answer.
 Two CDK behaviours the object streams rely on, proven by their read tests:
@@ -48,11 +52,14 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.declarative.async_job.job_orchestrator import AsyncJobOrchestrator
 from airbyte_cdk.sources.declarative.datetime.datetime_parser import DatetimeParser
 from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
+from airbyte_cdk.sources.declarative.stream_slicers.declarative_partition_generator import DeclarativePartition
 from airbyte_cdk.test.mock_http import HttpMocker
 
 from source_facebook_ads.components.account_today import TodayBoundedCursor
 from source_facebook_ads.components.aimd_pacer import AimdPacer
 from source_facebook_ads.components.answer_deadline import AnswerDeadline
+from source_facebook_ads.components.pages_in_flight import PAGES_IN_FLIGHT, PartitionReadingRetriever
+from source_facebook_ads.components.report_window_splitting import WindowSplittingAsyncRetriever
 from source_facebook_ads.components.window_checkpoints import WindowCheckpointCursor
 from source_facebook_ads.source import RECORD_QUEUE_SIZE, SourceFacebookAds, manifest_path
 from unit_tests.builders import ConfigBuilder, fields_of, graph_page, graph_request, insights_status_filter, per_account_state, read_stream
@@ -86,6 +93,21 @@ def test_every_requester_bounds_a_whole_answer() -> None:
     for requester in http_requesters(source):
         deadlines = [hook for hook in requester._http_client._session.hooks["response"] if isinstance(hook, AnswerDeadline)]
         assert [deadline.seconds for deadline in deadlines] == [45], requester.name
+
+
+def test_every_stream_reads_its_partitions_holding_page_slots() -> None:
+    for mode in ("sync", "async"):
+        source = SourceFacebookAds(config=ConfigBuilder().with_values(insights_job_mode=mode).build())
+        streams = [stream for stream in source.streams(source.normalized_config) if hasattr(stream, "_stream_partition_generator")]
+
+        for stream in streams:
+            retriever = stream._stream_partition_generator._partition_factory._retriever
+            assert isinstance(retriever, (PartitionReadingRetriever, WindowSplittingAsyncRetriever)), stream.name
+            # The scope is read_records itself: DeclarativePartition.read calls it.
+            assert "with PAGES_IN_FLIGHT.partition_read()" in inspect.getsource(type(retriever).read_records)
+    for requester in http_requesters(SourceFacebookAds(config=ConfigBuilder().build())):
+        assert PAGES_IN_FLIGHT.take_before_body in requester._http_client._session.hooks["response"], requester.name
+    assert "self._retriever.read_records(" in inspect.getsource(DeclarativePartition.read)
 
 
 def test_per_account_cursors_choose_when_their_state_is_written() -> None:

@@ -5,6 +5,10 @@ paginator (`paging.cursors.after`) and the record extractor (`data`). The CDK's 
 parses the body again for each, and its DpathExtractor walks the whole body to find `data`; on a
 page of 500 insights rows that is ~15% of a row's CPU. Here the parsed body is kept on the
 response object (one response is handled by one thread) and `data` is a dict lookup.
+
+Memory (issue 10): a large page is parsed only while its partition read holds a page slot
+(components/pages_in_flight.py). Its rows leave the page as they are handed on, and once the last
+is, the slot is given back and the raw body dropped: only `paging` stays, for the paginator.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from airbyte_cdk.sources.declarative.decoders.json_decoder import JsonDecoder
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 
 from source_facebook_ads.components.graph_body import Body, read_body
+from source_facebook_ads.components.pages_in_flight import PAGES_IN_FLIGHT
 
 _PARSED_BODY = "_graph_parsed_body"
 
@@ -25,7 +30,9 @@ def parsed_body(response: requests.Response) -> Body:
     """The body as graph_body.read_body parses it, parsed on the first call for this response."""
     body = getattr(response, _PARSED_BODY, None)
     if body is None:
-        body = read_body(response.content)
+        content = response.content or b""
+        PAGES_IN_FLIGHT.take_for_answer(len(content))  # an answer without Content-Length
+        body = read_body(content)
         setattr(response, _PARSED_BODY, body)
     return body
 
@@ -63,9 +70,18 @@ class GraphDataExtractor(RecordExtractor):
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         body = graph_body(response)
-        for page in body if isinstance(body, list) else [body]:
-            data = page.get("data") if isinstance(page, dict) else None
-            if isinstance(data, list):
-                yield from data
-            elif data:
-                yield data
+        handed_on = PAGES_IN_FLIGHT.page_handed_on()
+        try:
+            for page in body if isinstance(body, list) else [body]:
+                data = page.pop("data", None) if isinstance(page, dict) else None
+                if isinstance(data, list):
+                    data.reverse()  # popped from the end: the page keeps only the rows still to come
+                    while data:
+                        yield data.pop()
+                elif data:
+                    yield data
+            # requests keeps the raw body in a private field (no public way to drop it); every reader
+            # has the parsed one, and a waiting next page must not keep this one alive.
+            response._content = b""
+        finally:
+            handed_on()

@@ -49,6 +49,8 @@ from airbyte_cdk.sources.declarative.retrievers.async_retriever import AsyncRetr
 from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_facebook_ads.components.pages_in_flight import PAGES_IN_FLIGHT
+
 logger = logging.getLogger("airbyte")
 
 # Failed runs of one window before it is split: the first run and one more, since Meta's own advice
@@ -261,6 +263,10 @@ class WindowSplittingAsyncRetriever(AsyncRetriever):
             config=self.config,
             parameters={},
         )
+
+    def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Any]:
+        with PAGES_IN_FLIGHT.partition_read():  # its result pages take page slots (pages_in_flight.py)
+            yield from super().read_records(records_schema, stream_slice)
 
     def _split_failed_windows(self, orchestrator: AsyncJobOrchestrator) -> AsyncJobOrchestrator:
         report_runs = getattr(orchestrator, "_job_repository", None)
