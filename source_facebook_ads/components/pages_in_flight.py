@@ -29,6 +29,8 @@ import requests
 from airbyte_cdk.sources.declarative.retrievers.simple_retriever import SimpleRetriever
 from airbyte_cdk.sources.types import StreamSlice
 
+from source_facebook_ads.malloc_arenas import give_back_free_memory
+
 # One page parsed and being handed on: the record queue (1,000 rows, two pages) already holds what
 # the main thread serialises next, so a second parsed page would only wait in memory.
 PAGE_SLOTS = 1
@@ -92,6 +94,7 @@ class PagesInFlight:
             reads.holds_slot = False
             self.held -= 1
         self._free.release()
+        give_back_free_memory()  # what the pages before this one freed
 
     def take_before_body(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
         """A requests response hook: runs after the headers, before the body is read."""
