@@ -55,8 +55,9 @@ from source_facebook_ads.stream_shaping import shape_streams
 
 log_filters.install()
 
-# Records waiting for the main thread: two full insights pages (page_size at most 500).
-RECORD_QUEUE_SIZE = 1_000
+# Records waiting for the main thread: one full insights page (page_size at most 500), what the main
+# thread writes while the next page is read and parsed (components/pages_in_flight.py).
+RECORD_QUEUE_SIZE = 500
 
 
 def manifest_path() -> Path:
