@@ -4,7 +4,8 @@
   token (Meta's `EAA...` tokens, `access_token=` and Bearer values) and drops query strings.
 - `SecretFilter`: the configured secrets in every form a message can carry them, plus the token shapes.
 - `RedactedOutput`: the one place all output passes through. run.py puts it in front of stdout and
-  stderr, and of `sys.__stdout__`, where the CDK's PrintBuffer writes every message and log line.
+  stderr, and of `sys.__stdout__`, where the CDK's PrintBuffer writes every message and log line;
+  what passes reaches the descriptor whole (whole_writes.py).
 
 Why a filter on the output rather than on messages: the CDK builds texts we never see before they
 are printed (TRACE `internal_message` quoting Meta's error text, stack traces, requests' and urllib3's
@@ -20,6 +21,8 @@ import threading
 from types import TracebackType
 from typing import Any, Iterable, Optional, TextIO
 from urllib.parse import quote
+
+from source_facebook_ads.whole_writes import whole_writes
 
 REPLACEMENT = "****"  # what the CDK's own filter writes in place of a secret
 # A secret this short cannot be a Meta token, and hunting it would garble the protocol itself
@@ -218,7 +221,7 @@ class RedactedOutput:
 
     def __enter__(self) -> RedactedOutput:
         for name in ("stdout", "stderr"):
-            self._writers[name] = _RedactingWriter(getattr(sys, name), self.filter)
+            self._writers[name] = _RedactingWriter(whole_writes(getattr(sys, name)), self.filter)
         for name in ("stdout", "stderr", "__stdout__", "__stderr__"):
             self._originals[name] = getattr(sys, name)
             setattr(sys, name, self._writers[name.strip("_")])
