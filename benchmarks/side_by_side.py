@@ -39,7 +39,7 @@ ADSET_STATUSES = [*CAMPAIGN_STATUSES, "CAMPAIGN_PAUSED"]
 AD_STATUSES = [*ADSET_STATUSES, "ADSET_PAUSED", "DISAPPROVED", "PENDING_BILLING_INFO", "PENDING_REVIEW", "PREAPPROVED"]
 WORK = {
     # name: (our streams, peer streams, bare streams)
-    "objects": (["campaigns", "adsets", "ads"], ["campaigns", "ad_sets", "ads"], []),
+    "objects": (["campaigns", "adsets", "ads"], ["campaigns", "ad_sets", "ads"], ["campaigns", "adsets", "ads"]),
     "insights": (["ad_insights"], ["ads_insights"], ["ad_insights"]),
 }
 
