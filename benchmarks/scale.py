@@ -1,6 +1,6 @@
 """Benchmark: one sync over 1, 10, 50 and 200 auto-discovered ad accounts.
 
-    .venv/bin/python -m benchmarks.scale [--accounts 1 10 50 200 --campaigns 3 --days 7]
+    .venv/bin/python -m benchmarks.scale [--accounts 1 10 50 200 --campaigns 3 --days 7 --with bare peer --peer-up-to 10]
 
 The config names no `account_ids`: the connector discovers every account from `/me/adaccounts`,
 as a user's first sync does. Each account holds a small but real workload: `--campaigns`
@@ -16,6 +16,11 @@ printed (and their megabytes), and the calls of each kind. With `--runs` above 1
 the run of median CPU, the figure comparable on a shared machine. The minimum is one call per 500 records (at least one) per account and stream (the records
 the read printed), plus one page of the
 account list per 500 accounts (the list is read once per sync).
+
+`--with bare peer` also reads each scale's streams with the bare declarative manifest and with
+Airbyte's source-facebook-marketing 6.1.9 (benchmarks/side_by_side.py), up to `--peer-up-to`
+accounts for the peer (it makes a report run per account and day). Neither discovers accounts:
+both are given the account ids.
 """
 
 from __future__ import annotations
@@ -27,17 +32,21 @@ import resource
 import tempfile
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from benchmarks.measure import Measured, run_measured
+from benchmarks.side_by_side import connectors
 from integration_tests.connector import CONNECTOR, configured_catalog, run_connector, write_json
 from integration_tests.emulator import Dataset, GraphEmulator
 
 TOKEN = "benchmark-token"
 PAGE = 500
 STREAMS = ["campaigns", "adsets", "ads", "ad_insights"]
+# The same work in each connector: ours, the peer, the bare declarative manifest (benchmarks/side_by_side.py).
+WORK = {"scale": (STREAMS, ["campaigns", "ad_sets", "ads", "ads_insights"], STREAMS)}
+OTHERS = {"peer": "source-facebook-marketing 6.1.9", "bare": "bare declarative"}
 ACCOUNT_IN_PATH = re.compile(r"/act_\d+(/[a-z_]+)?$")
 
 
@@ -56,9 +65,11 @@ def main() -> None:
     parser.add_argument("--campaigns", type=int, default=3, help="campaigns per account (x2 adsets x2 ads)")
     parser.add_argument("--days", type=int, default=7, help="insights days, ending yesterday")
     parser.add_argument("--runs", type=int, default=1, help="runs per scale; the table shows the median (by CPU)")
+    parser.add_argument("--with", dest="others", nargs="*", choices=list(OTHERS), default=[], help="other connectors to read each scale")
+    parser.add_argument("--peer-up-to", type=int, default=10, help="the largest scale the peer reads")
     args = parser.parse_args()
 
-    rows = []
+    rows, other_rows = [], []
     for accounts in args.accounts:
         dataset = Dataset.generate(accounts=accounts, campaigns_per_account=args.campaigns, seed=17)
         workdir = Path(tempfile.mkdtemp(prefix=f"scale-{accounts}-"))
@@ -78,6 +89,21 @@ def main() -> None:
                 measured = run_measured([str(CONNECTOR), "read", "--config", config_path, "--catalog", catalog_path], workdir)
                 measured.calls = len(emulator.requests)
                 runs.append((measured, _own_cpu_seconds() - emulator_cpu, Counter(call_kind(r.path) for r in emulator.requests)))
+            names = [OTHERS[other] for other in args.others if other != "peer" or accounts <= args.peer_up_to]
+            if names:
+                ids = [account.removeprefix("act_") for account in dataset.accounts]
+                first_day, last_day = (date.fromisoformat(config[key]) for key in ("start_date", "end_date"))
+                commands = connectors(emulator, ids, first_day, last_day, workdir, work=WORK)
+                for name in names:
+                    argv, env, catalogs = commands[name]
+                    others = []
+                    for _ in range(args.runs):
+                        emulator.reset_log()
+                        other = run_measured([*argv, "read", "--config", str(workdir / f"{name}.json"), "--catalog",
+                                              catalogs["scale"]], workdir, env=env, label=name)
+                        other.calls = len(emulator.requests)
+                        others.append(other)
+                    other_rows.append((accounts, name, sorted(others, key=lambda m: m.cpu_seconds)[len(others) // 2]))
         failed = [run[0] for run in runs if run[0].returncode != 0]
         if failed:
             print(f"{accounts} accounts: {len(failed)} of {len(runs)} runs FAILED: {'; '.join(failed[0].errors)[:300]}")
@@ -86,6 +112,8 @@ def main() -> None:
         rows.append((accounts, measured, emulator_cpu, kinds, minimum))
         _print_row(*rows[-1])
     _print_table(rows)
+    if other_rows:
+        _print_others(rows, other_rows)
 
 
 def _own_cpu_seconds() -> float:
@@ -120,6 +148,21 @@ def _print_table(rows) -> None:
             f"| {accounts} | {measured.total_records:,} | {measured.wall_seconds:.1f} s | {measured.cpu_seconds:.1f} s | "
             f"{measured.peak_rss_mb:.0f} MB | {emulator_cpu:.1f} s | {measured.calls:,} | {measured.calls / minimum:.2f} | "
             f"{measured.state_messages} ({measured.state_bytes / 1e6:.2f}) | {cpu_ratio} | {wall_ratio} |"
+        )
+
+
+
+def _print_others(rows, other_rows) -> None:
+    ours = {accounts: measured for accounts, measured, *_ in rows}
+    print("\n| accounts | connector | records | wall | CPU | peak RSS | calls | wall / ours | wall / its 10 accounts' |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for accounts, name, measured in other_rows:
+        base = next((m for a, n, m in other_rows if a == 10 and n == name), None)
+        status = "" if measured.returncode == 0 else f" (FAILED: {'; '.join(measured.errors)[:200]})"
+        print(
+            f"| {accounts} | {name} | {measured.total_records:,} | {measured.wall_seconds:.1f} s | {measured.cpu_seconds:.1f} s | "
+            f"{measured.peak_rss_mb:.0f} MB | {measured.calls:,} | {measured.wall_seconds / ours[accounts].wall_seconds:.2f} | "
+            f"{f'{measured.wall_seconds / base.wall_seconds:.2f}' if base else '-'} |{status}"
         )
 
 

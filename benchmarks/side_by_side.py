@@ -71,10 +71,10 @@ def main() -> None:
         with GraphEmulator(dataset, token=TOKEN) as emulator:
             first_day = dataset.today() - timedelta(days=args.days)
             last_day = dataset.today() - timedelta(days=1)
-            connectors = _connectors(emulator, ids, first_day, last_day, workdir)
+            commands = connectors(emulator, ids, first_day, last_day, workdir)
             results: dict[str, list[Measured]] = {}
             for _ in range(args.runs):
-                for name, (argv, env, catalogs) in connectors.items():
+                for name, (argv, env, catalogs) in commands.items():
                     catalog = catalogs.get(work)
                     if catalog is None:
                         continue
@@ -86,8 +86,10 @@ def main() -> None:
         _print_table(work, results, _minimum_calls(ids, results))
 
 
-def _connectors(emulator, account_ids, first_day, last_day, workdir: Path) -> dict:
-    """name -> (argv, env, {work: catalog path}) for ours, the peer and the bare declarative connector."""
+def connectors(emulator, account_ids, first_day, last_day, workdir: Path, work: dict = WORK) -> dict:
+    """name -> (argv, env, {work: catalog path}) for ours, the peer and the bare declarative connector.
+
+    `work` maps a work's name to its streams in each (ours, peer, bare), as WORK does."""
     ours_config = {
         "access_token": TOKEN, "base_url": emulator.base_url, "account_ids": account_ids, "include_deleted": True,
         "start_date": first_day.isoformat(), "end_date": last_day.isoformat(),
@@ -106,16 +108,16 @@ def _connectors(emulator, account_ids, first_day, last_day, workdir: Path) -> di
         "source-facebook-marketing 6.1.9": ([str(peer_python()), str(ROOT / "benchmarks" / "peer_wrapper.py")], peer_config, 1),
         "bare declarative": ([sys.executable, "-m", "benchmarks.bare_declarative"], bare_config, 2),
     }
-    connectors = {}
+    built = {}
     for name, (argv, config, column) in commands.items():
         config_path = write_json(workdir / f"{name}.json", config)
         discovered = _discover(argv, config_path, workdir, env)
         catalogs = {}
-        for work, streams in WORK.items():
+        for work_name, streams in work.items():
             if streams[column]:
-                catalogs[work] = write_json(workdir / f"{name}-{work}.json", configured_catalog(discovered, streams[column]))
-        connectors[name] = (argv, env, catalogs)
-    return connectors
+                catalogs[work_name] = write_json(workdir / f"{name}-{work_name}.json", configured_catalog(discovered, streams[column]))
+        built[name] = (argv, env, catalogs)
+    return built
 
 
 def _discover(argv, config_path, workdir, env) -> dict:
