@@ -7,7 +7,8 @@
 3. `check` verifies every ad account, not only the first partition that CheckStream would read,
    and has Meta validate the configured insights reports (breakdowns, fields) with one-day reads
    (check_reads.py); its sources are built with only the streams it reads (`only_streams`).
-4. `read` logs a line per stream when it finishes: records per ad account and elapsed time.
+4. `read` logs a line per stream when it finishes: records per ad account and elapsed time; a source
+   built with a catalog builds only the catalog's streams.
 5. `check` and `read` warn about insights settings Meta answers with nulls or no rows (silent_nulls.py).
 6. Changes to what the CDK builds (component_factory.py): a whole answer is bounded by
    request_timeout_seconds, per-account state is written after every closed window, and each
@@ -76,8 +77,9 @@ def shaped_manifest(config: Optional[Mapping[str, Any]], only_streams: Optional[
     """The manifest a source runs for a normalised config (none: for `spec`, which needs no streams).
 
     With `only_streams`, the other streams are left out: the CDK resolves, copies and validates the
-    whole manifest when a source is built, and the insights streams carry their schemas inline, about
-    0.3 CPU-s that `check`, which reads two streams, does not use (issue 10).
+    whole manifest when a source is built and builds every stream of it for `read`, and the insights
+    streams carry their schemas inline: about 0.3 CPU-s that `check` (two streams) and a `read` of a
+    few streams do not use (issue 10). Parent streams live in `definitions` (`account_list`): they stay.
     `python -m source_facebook_ads.resolved_manifest --config C` prints it with every reference resolved.
     """
     manifest = copy.deepcopy(dict(_packaged_manifest()))  # the CDK resolves references in place
@@ -112,6 +114,10 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
 
             config, warnings = normalize_config(config, today=today())
         self._shaping_config: Mapping[str, Any] = config or {}
+        if only_streams is None and catalog is not None and catalog.streams:
+            # A source built for `read` builds the catalog's streams only; a catalog stream the manifest
+            # lacks is reported by the CDK's read as before (its status INCOMPLETE). Other states untouched.
+            only_streams = [configured.stream.name for configured in catalog.streams]
         # The shaped manifest goes in through the CDK's public `source_config` argument.
         super().__init__(
             catalog=catalog or ConfiguredAirbyteCatalog(streams=[]),

@@ -74,10 +74,18 @@ class _Plan:
     def __init__(self, root: _Node) -> None:
         self._root = root
         self._targets: dict[int, Optional[str]] = {}  # id(node) -> _single_type of its schema
+        # id(node) -> the Python types of a value that needs nothing there: no cast, fits, nothing below
+        # to visit. Most object fields (a string under a string type) stop at this one set lookup.
+        self._settled: dict[int, frozenset[type]] = {}
         self._collect(root)
 
     def _collect(self, node: _Node) -> None:
-        self._targets[id(node)] = _single_type(node.schema)
+        target = _single_type(node.schema)
+        self._targets[id(node)] = target
+        left_as_is = _ANY_JSON - _CAST_FROM.get(target, frozenset())
+        fitting = node.fits if node.types is not None else _ANY_JSON
+        below = ({dict} if node.properties else set()) | ({list} if node.items is not None else set())
+        self._settled[id(node)] = frozenset((left_as_is & fitting) - below)
         for _, child in node.properties:
             self._collect(child)
         if node.items is not None:
@@ -89,12 +97,15 @@ class _Plan:
         return self._casts_below(record, self._root) and (self._root.types is None or _fits(record, self._root))
 
     def _casts_below(self, value: Any, node: _Node) -> bool:
+        settled = self._settled
         if node.properties and type(value) is dict:
             for key, child in node.properties:
-                if key in value and not self._casts_in(value, key, child):
+                if key in value and type(value[key]) not in settled[id(child)] and not self._casts_in(value, key, child):
                     return False
         if node.items is not None and type(value) is list:
-            return all(self._casts_in(value, index, node.items) for index in range(len(value)))
+            items = node.items
+            settled_items = settled[id(items)]
+            return all(type(item) in settled_items or self._casts_in(value, index, items) for index, item in enumerate(value))
         return True
 
     def _casts_in(self, parent: Any, key: Any, node: _Node) -> bool:
@@ -103,6 +114,11 @@ class _Plan:
         if cast is not value:
             parent[key] = cast
         return (node.types is None or _fits(cast, node)) and self._casts_below(cast, node)
+
+
+# The Python types of JSON values, and those `_convert` casts for each target type (bool is not an int here).
+_ANY_JSON = frozenset({type(None), bool, int, float, str, dict, list})
+_CAST_FROM = {"string": frozenset({int, float}), "number": frozenset({str}), "integer": frozenset({str, float})}
 
 
 def _single_type(subschema: Mapping[str, Any]) -> str | None:

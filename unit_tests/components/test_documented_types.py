@@ -115,3 +115,19 @@ def test_only_a_record_with_a_value_that_does_not_fit_takes_the_cdk_walk(monkeyp
     assert walked == ["3"]  # the CDK's walk words the warning
     assert documented["daily_budget"] == sent_as_number["daily_budget"] == "5000"
     assert no_budget_at_all["daily_budget"] == {"amount": 5000}
+
+
+def test_a_value_that_needs_nothing_is_not_converted_nor_type_checked(monkeypatch) -> None:
+    # Most object fields are a string under a string type: one set lookup each (issue 10: objects CPU).
+    from source_facebook_ads.components import documented_types
+
+    looked_at = []
+    convert = documented_types._convert
+    monkeypatch.setattr(documented_types, "_convert", lambda value, target: looked_at.append(value) or convert(value, target))
+    record = {"id": "1", "name": "c", "daily_budget": 5000, "updated_time": "2026-11-01T10:00:00+0000", "adlabels": [{"id": "7"}]}
+
+    DocumentedTypes().transform(record, load_schema("campaigns"))
+
+    assert record["daily_budget"] == "5000"
+    # The number to cast, and the array and its object to descend into; no string, not "7" either.
+    assert sorted(map(str, looked_at)) == ["5000", "[{'id': '7'}]", "{'id': '7'}"]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from unittest import TestCase
 
-from airbyte_cdk.models import SyncMode
-from airbyte_cdk.test.entrypoint_wrapper import discover
+from airbyte_cdk.models import AirbyteStateMessageSerializer, ConfiguredAirbyteCatalogSerializer, SyncMode
+from airbyte_cdk.test.catalog_builder import CatalogBuilder
+from airbyte_cdk.test.entrypoint_wrapper import discover, read
 from airbyte_cdk.test.mock_http import HttpMocker
 
+from source_facebook_ads.run import _build_source
 from source_facebook_ads.source import SourceFacebookAds
 
 from unit_tests.builders import (
@@ -275,3 +278,28 @@ class TestActivitiesStream(TestCase):
         stream = next(s for s in catalog.streams if s.name == "activities")
         assert stream.source_defined_primary_key == [["object_id"], ["event_type"], ["event_time"]]
         assert stream.default_cursor_field == ["event_time"]
+
+
+def test_the_read_command_builds_only_the_catalog_streams_and_leaves_other_states_alone(tmp_path) -> None:
+    # The CDK resolves, copies, validates and builds every stream of the manifest it is given (issue 10).
+    config = ConfigBuilder().with_account_ids().build()  # the accounts come from the account list, a parent stream
+    configured = CatalogBuilder().with_stream("campaigns", SyncMode.full_refresh).with_stream("no_such_stream", SyncMode.full_refresh).build()
+    state = per_account_state("ads", "updated_time", {"111": "2026-11-01T10:00:00+0000"})
+    paths = {"config": config, "catalog": ConfiguredAirbyteCatalogSerializer.dump(configured), "state": [AirbyteStateMessageSerializer.dump(s) for s in state]}
+    for name, content in paths.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(content))
+    source = _build_source(["read", *(arg for name in paths for arg in (f"--{name}", str(tmp_path / f"{name}.json")))])
+    campaigns = TestCampaignsStream()
+    with HttpMocker() as http_mocker:
+        http_mocker.get(graph_request("me/adaccounts", fields="account_id", limit="500"), graph_page([{"id": "act_111", "account_id": "111"}]))
+        http_mocker.get(campaigns.request("111"), graph_page([campaigns.record("a1")]))
+
+        output = read(source, config, configured, state)
+
+    assert [stream["name"] for stream in source.resolved_manifest["streams"]] == ["campaigns"]
+    assert [r.record.data["id"] for r in output.records] == ["a1"] and not output.errors
+    statuses = {(m.trace.stream_status.stream_descriptor.name, m.trace.stream_status.status.name) for m in output.trace_messages if m.trace.stream_status}
+    assert ("no_such_stream", "INCOMPLETE") in statuses and ("campaigns", "COMPLETE") in statuses
+    assert {m.state.stream.stream_descriptor.name for m in output.state_messages} == {"campaigns"}
+    discovered = _build_source(["discover", "--config", str(tmp_path / "config.json")]).resolved_manifest["streams"]
+    assert {"campaigns", "ads", "ad_insights"} <= {stream["name"] for stream in discovered}
