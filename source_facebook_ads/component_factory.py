@@ -7,6 +7,7 @@
 - Per-account cursors write their state as windows close, coalesced past 10 accounts (components/window_checkpoints.py).
 - Per-account insights cursors end each account's windows at its today (components/account_today.py).
 - Datetime cursors parse each distinct cursor value once (components/remembered_datetimes.py).
+- Each account's cursor is a copy of one built from the manifest (components/account_cursor_copies.py).
 
 The declarative source builds its factory inside its own __init__ and takes none from outside, so
 the source gives the one it built this class (`adopt`): same object and settings, four methods overridden.
@@ -24,6 +25,7 @@ from airbyte_cdk.sources.declarative.requesters.http_requester import HttpReques
 from airbyte_cdk.sources.declarative.retrievers.simple_retriever import SimpleRetriever
 from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 
+from source_facebook_ads.components.account_cursor_copies import CopyingCursorFactory
 from source_facebook_ads.components.account_today import AccountToday, TodayBoundedCursor
 from source_facebook_ads.components.answer_deadline import AnswerDeadline
 from source_facebook_ads.components.pages_in_flight import PAGES_IN_FLIGHT, PartitionReadingRetriever
@@ -65,6 +67,7 @@ class ConnectorComponentFactory(ModelToComponentFactory):
     def create_concurrent_cursor_from_perpartition_cursor(self, *args: Any, **kwargs: Any) -> ConcurrentPerPartitionCursor:
         cursor = super().create_concurrent_cursor_from_perpartition_cursor(*args, **kwargs)
         remember_parsed_datetimes(cursor)
+        cursor._cursor_factory = CopyingCursorFactory(cursor._cursor_factory)
         # Same object and fields; only the overridden methods differ.
         if self.account_today is not None and cursor.cursor_field.cursor_field_key == INSIGHTS_CURSOR_FIELD:
             cursor.__class__ = TodayBoundedCursor

@@ -17,6 +17,9 @@ removes it (airbyte-cdk 7.x):
 - `ConcurrentPerPartitionCursor._create_cursor`, `._generate_slices_from_partition`,
   `._cursor_per_partition` and `ConcurrentCursor._end_provider`: each account's insights windows end
   at its today (test_insights_cursors_end_each_account_at_its_today);
+- `ConcurrentPerPartitionCursor._cursor_factory` and the fields of `ConcurrentCursor`'s constructor,
+  read back from its attributes: each account's cursor is a copy of one built from the manifest
+  (components/account_cursor_copies.py; test_a_copied_account_cursor_is_the_cursor_the_cdk_builds);
 - `ConcurrentCursor._connector_state_converter._parser`: cursors parse each distinct value once
   (test_cursors_parse_each_distinct_cursor_value_once_not_once_per_record);
 - `AsyncJobOrchestrator._job_repository`: report runs that fail are re-run as half windows
@@ -55,6 +58,9 @@ from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor imp
 from airbyte_cdk.sources.declarative.stream_slicers.declarative_partition_generator import DeclarativePartition
 from airbyte_cdk.test.mock_http import HttpMocker
 
+from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
+
+from source_facebook_ads.components.account_cursor_copies import CopyingCursorFactory
 from source_facebook_ads.components.account_today import TodayBoundedCursor
 from source_facebook_ads.components.aimd_pacer import AimdPacer
 from source_facebook_ads.components.answer_deadline import AnswerDeadline
@@ -134,6 +140,36 @@ def test_insights_cursors_end_each_account_at_its_today() -> None:
     per_account = cursor._cursor_per_partition
     assert len(per_account) == 2  # the saved account's cursor and one the CDK created for the other
     assert all(account_cursor._end_provider.__name__ == "end_at_account_today" for account_cursor in per_account.values())
+
+
+def test_a_copied_account_cursor_is_the_cursor_the_cdk_builds() -> None:
+    config = ConfigBuilder().with_account_ids("111", "222").with_start_date("2026-01-01").with_values(end_date="2026-01-20").build()
+    source = SourceFacebookAds(config=config)
+    for stream in source.streams(source.normalized_config):
+        if stream.name not in ("campaigns", "ad_insights"):
+            continue
+        factory = stream.cursor._cursor_factory
+        assert isinstance(factory, CopyingCursorFactory)
+        state = {stream.cursor.cursor_field.cursor_field_key: "2026-01-10T00:00:00+0000" if stream.name == "campaigns" else "2026-01-10"}
+
+        copied = factory.create(stream_state=dict(state), runtime_lookback_window=None)
+        built = factory._building.create(stream_state=dict(state), runtime_lookback_window=None)
+
+        # Every field the CDK sets is the one it would have built (a field added to ConcurrentCursor fails here).
+        assert set(vars(copied)) == set(vars(built))
+        for name, value in vars(built).items():
+            if name == "_lock":
+                continue
+            if name == "_end_provider":  # campaigns end now, insights at the configured end_date
+                assert copied._end_provider is factory._template._end_provider
+                assert type(value) is type(copied._end_provider)
+                assert stream.name == "campaigns" or copied._end_provider() == value()
+            else:
+                mine = getattr(copied, name)
+                # Components without equality (converter, cursor field, clamping) compare by their fields.
+                assert mine == value or (type(mine) is type(value) and vars(mine) == vars(value)), name
+        if stream.name == "ad_insights":
+            assert list(copied.stream_slices()) == list(built.stream_slices())
 
 
 def test_report_runs_go_through_the_orchestrators_job_repository() -> None:
