@@ -11,6 +11,12 @@ Within an arena, glibc hands back only the free memory at the top of a heap: pag
 below rows still waiting in the record queue stay resident, and a long read's peak crept up
 (150 MB at 200k insights rows against 136 MB at 18k). `give_back_free_memory` trims them once per
 page of rows handed on.
+
+glibc also raises its mmap threshold each time a mapped buffer is freed (up to 32 MB): after the
+first page's ~2 MB body, every later body, and the read and output buffers, came from the heaps
+and left holes there between rows still alive, and a long read's peak settled in steps (145 MB at
+200k rows against 131 MB with the threshold fixed, BENCHMARKS.md). A fixed threshold keeps
+buffers of MMAP_THRESHOLD_BYTES and more mapped, handed back whole once freed.
 """
 
 from __future__ import annotations
@@ -20,16 +26,21 @@ import ctypes.util
 from typing import Optional
 
 MALLOC_ARENAS = 2
+# Above a row's few KB, below a page body's ~2 MB: bodies and buffers are mapped, rows are not.
+MMAP_THRESHOLD_BYTES = 256 * 1024
 _M_ARENA_MAX = -8  # glibc's malloc.h
+_M_MMAP_THRESHOLD = -3  # setting it turns glibc's dynamic threshold off
 _glibc: Optional[ctypes.CDLL] = None  # set once the cap is in place: only then is trimming asked for
 
 
 def limit_malloc_arenas() -> bool:
-    """Cap glibc's arenas before the workers start; False where the C library is not glibc."""
+    """Cap glibc's arenas and fix its mmap threshold before the workers start; False where the C
+    library is not glibc."""
     global _glibc
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         capped = bool(libc.mallopt(_M_ARENA_MAX, MALLOC_ARENAS))
+        capped = bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)) and capped
         libc.malloc_trim  # noqa: B018 - glibc has it; musl and macOS do not
     except (OSError, AttributeError):  # no libc by that name, or one without mallopt (musl, macOS)
         return False
