@@ -2,10 +2,15 @@
 
 from typing import Any
 
-from source_facebook_ads.interpreter_guards import serialize_ast_parse_where_it_races
+from source_facebook_ads.interpreter_guards import (
+    find_class_sources_with_one_parse_per_file,
+    serialize_ast_parse_where_it_races,
+)
 
 # Before any worker thread exists: the CDK parses request options on many threads at once.
 serialize_ast_parse_where_it_races()
+# Before the CDK is imported: its import asks for the source of 64 classes of one file.
+find_class_sources_with_one_parse_per_file()
 
 __all__ = ["SourceFacebookAds"]
 
