@@ -31,9 +31,9 @@ from airbyte_cdk.sources.types import StreamSlice
 
 from source_facebook_ads.malloc_arenas import give_back_free_memory
 
-# One page parsed and being handed on: the record queue (source.py: one page of rows) holds what the
-# main thread writes next, and the next page is read and parsed meanwhile; a second parsed page
-# would only wait in memory.
+# One page parsed and being handed on: the record queue (source.py) holds what the main thread
+# writes next, and the next page is read and parsed once this one's rows are queued; a second
+# parsed page would only wait in memory.
 PAGE_SLOTS = 1
 # Answers below this (an account list, a report run's status, an error) need no slot.
 LARGE_BODY_BYTES = 64 * 1024
