@@ -39,8 +39,8 @@ from jinja2 import TemplateError, Undefined, nodes
 DISTINCT_RENDERS = 1024
 
 # Names whose values are fixed for a template owner: the config and the stream's parameters are the
-# same objects at every call (the key holds their identities, so another object is another key).
-_FIXED_NAMES = frozenset({"config", "parameters"})
+# same objects at every call; a call with other objects is rendered and not remembered.
+_FIXED_NAMES = ("config", "parameters")
 # Names of the slice and the page, read through paths: the key holds the values found at those paths.
 _SLICE_NAMES = frozenset({"stream_slice", "stream_interval", "stream_partition", "next_page_token"})
 # The CDK's aliases (jinja.py): each names the same object as `stream_slice`.
@@ -72,6 +72,7 @@ class RememberingInterpolation(JinjaInterpolation):
     def __init__(self) -> None:
         self._plans: dict[Tuple[Optional[str], Optional[str]], Optional[Tuple[Path, ...]]] = {}
         self._renders: dict[Any, Any] = {}
+        self._fixed: Optional[Tuple[Any, ...]] = None  # the config and parameters of every call so far
 
     def eval(
         self,
@@ -106,10 +107,14 @@ class RememberingInterpolation(JinjaInterpolation):
         if paths is None or any(alias in additional for alias in _ALIASES):
             return None
         context = {"config": config, **additional}
+        fixed = tuple(context.get(name) for name in _FIXED_NAMES)
+        if self._fixed is None:
+            self._fixed = fixed  # held, so that their identities stay theirs
+        elif any(mine is not theirs for mine, theirs in zip(self._fixed, fixed)):
+            return None  # another config or parameters object: rendered, not remembered
         try:
             values = tuple(_frozen(_value_at(context, path)) for path in paths)
-            fixed = tuple(id(context[name]) for name in sorted(_FIXED_NAMES) if name in context)
-            return (input_str, default, valid_types, fixed, values)
+            return (input_str, default, valid_types, values)
         except (_NotRememberable, KeyError, TypeError, TemplateError):
             return None
 

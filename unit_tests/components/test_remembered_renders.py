@@ -108,6 +108,13 @@ class TestRememberingInterpolation:
         ]
         assert texts == ["1x", "Truex", "1.0x", "0.0x", "-0.0x"]
 
+    def test_a_call_with_another_config_renders_with_that_config(self) -> None:
+        remembering = RememberingInterpolation()
+        stream_slice = StreamSlice(partition={}, cursor_slice={})
+        texts = [remembering.eval("{{ config['page_size'] }}", {"page_size": size}, stream_slice=stream_slice)
+                 for size in (500, 100, 500)]
+        assert texts == [500, 100, 500]
+
     def test_a_template_of_the_clock_or_the_answer_renders_at_every_call(self, monkeypatch) -> None:
         renders = counting_cdk_renders(monkeypatch)
         remembering = RememberingInterpolation()
