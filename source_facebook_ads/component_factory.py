@@ -8,6 +8,8 @@
 - Per-account insights cursors end each account's windows at its today (components/account_today.py).
 - Datetime cursors parse each distinct cursor value once (components/remembered_datetimes.py).
 - Each account's cursor is a copy of one built from the manifest (components/account_cursor_copies.py).
+- Every requester renders its URL, token and request options once per distinct value of what they
+  read (components/remembered_renders.py).
 
 The declarative source builds its factory inside its own __init__ and takes none from outside, so
 the source gives the one it built this class (`adopt`): same object and settings, four methods overridden.
@@ -29,6 +31,7 @@ from source_facebook_ads.components.account_cursor_copies import CopyingCursorFa
 from source_facebook_ads.components.account_today import AccountToday, TodayBoundedCursor
 from source_facebook_ads.components.answer_deadline import AnswerDeadline
 from source_facebook_ads.components.pages_in_flight import PAGES_IN_FLIGHT, PartitionReadingRetriever
+from source_facebook_ads.components.remembered_renders import remember_renders
 from source_facebook_ads.components.remembered_datetimes import remember_parsed_datetimes
 from source_facebook_ads.components.window_checkpoints import WindowCheckpointCursor
 
@@ -50,6 +53,7 @@ class ConnectorComponentFactory(ModelToComponentFactory):
         PAGES_IN_FLIGHT.install(session)
         if requester.read_timeout_in_seconds:
             AnswerDeadline(requester.read_timeout_in_seconds).install(session)
+        remember_renders(requester)
         return requester
 
     def create_simple_retriever(self, *args: Any, **kwargs: Any) -> SimpleRetriever:
