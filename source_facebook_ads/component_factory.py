@@ -8,6 +8,7 @@
 - Per-account insights cursors end each account's windows at its today (components/account_today.py).
 - Datetime cursors parse each distinct cursor value once (components/remembered_datetimes.py).
 - Each account's cursor is a copy of one built from the manifest (components/account_cursor_copies.py).
+- Per-account cursors skip a record repeating the last one's window and cursor value (components/repeated_observations.py).
 
 The declarative source builds its factory inside its own __init__ and takes none from outside, so
 the source gives the one it built this class (`adopt`): same object and settings, four methods overridden.
