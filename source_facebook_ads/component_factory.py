@@ -10,6 +10,7 @@
 - Each account's cursor is a copy of one built from the manifest (components/account_cursor_copies.py).
 - Every requester renders its URL, token and request options once per distinct value of what they
   read (components/remembered_renders.py).
+- Per-account cursors skip a record repeating the last one's window and cursor value (components/repeated_observations.py).
 
 The declarative source builds its factory inside its own __init__ and takes none from outside, so
 the source gives the one it built this class (`adopt`): same object and settings, four methods overridden.

@@ -131,6 +131,52 @@ def _cast(value: Any, node: _Node) -> Any:
     return TypeTransformer.default_convert(value, node.schema)
 
 
+class _NeedsFullWalk(Exception):
+    """A value the quick walk does not settle: a cast that fails, a type that does not fit, a warning."""
+
+
+def _quick_properties(value: dict, node: _Node) -> None:
+    """The commonest cases of _Walk._properties (settled values, numbers sent as strings, plain
+    dicts and lists), without a path or warnings: raises _NeedsFullWalk, or the cast's ValueError,
+    at anything else.
+
+    It casts only what the full walk casts, with the same function, and what it casts is settled
+    for the full walk: a record it gave up on, walked in full afterwards, comes out as if walked in
+    full alone (its warnings too).
+    """
+    children = node.children
+    for key, child_value in value.items():
+        child = children.get(key)
+        if child is None:
+            continue
+        kind = type(child_value)
+        if kind in child.settled:
+            continue
+        if kind is str and child.string_cast is not None:
+            value[key] = child.string_cast(child_value)
+        elif kind is not child.plain:
+            raise _NeedsFullWalk()
+        elif kind is dict:
+            _quick_properties(child_value, child)
+        else:
+            _quick_items(child_value, child.items)  # type: ignore[arg-type]
+
+
+def _quick_items(value: list, items: _Node) -> None:
+    settled = items.settled
+    if items.plain is not dict:
+        # A list of settled values (an insights video curve: ~20 integers) checked without a Python loop.
+        if not settled.issuperset(map(type, value)):
+            raise _NeedsFullWalk()
+        return
+    for item in value:
+        kind = type(item)
+        if kind is dict:
+            _quick_properties(item, items)
+        elif kind not in settled:
+            raise _NeedsFullWalk()
+
+
 # A warning waiting for the end of its record: (where Default would log it, the message).
 _Pending = list[tuple[tuple[int, ...], str]]
 
@@ -251,11 +297,18 @@ class CompiledSchemaNormalization(TypeTransformer):
         plan = self._plan(schema)
         if plan is None:
             super().transform(record, schema)
-        else:
-            pending: _Pending = []
-            self._walk.visit(record, plan, (), pending)
-            if pending:
-                self._walk.log(pending, plan)
+            return
+        if type(record) is dict and plan.plain is dict:
+            try:
+                # Most records need no warning: walked without the paths a warning names, ~20% less CPU (issue 10).
+                _quick_properties(record, plan)
+                return
+            except (_NeedsFullWalk, ValueError):
+                pass
+        pending: _Pending = []
+        self._walk.visit(record, plan, (), pending)
+        if pending:
+            self._walk.log(pending, plan)
 
     def _plan(self, schema: Mapping[str, Any]) -> Optional[_Node]:
         # Keyed by identity (a stream hands the same schema object for every record); the entry

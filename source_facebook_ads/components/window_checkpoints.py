@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from typing import Optional
 
-from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
+from source_facebook_ads.components.repeated_observations import RepeatedObservationsSkipped
 
 # Account entries printed per closed window, at most: 10 keeps every window's state up to 10 accounts.
 ENTRIES_PER_CLOSED_WINDOW = 10
@@ -29,7 +29,7 @@ ENTRIES_PER_CLOSED_WINDOW = 10
 MAX_SECONDS_WITHOUT_STATE = 60.0
 
 
-class WindowCheckpointCursor(ConcurrentPerPartitionCursor):
+class WindowCheckpointCursor(RepeatedObservationsSkipped):
     """The CDK's per-account cursor, writing its state after every `accounts / 10` closed windows (partitions)."""
 
     # A class default: the factory turns the CDK's cursor into this class after its __init__ has run.

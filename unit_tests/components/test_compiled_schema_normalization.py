@@ -14,7 +14,7 @@ from airbyte_cdk.sources.utils.transform import TransformConfig, TypeTransformer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from source_facebook_ads.components.compiled_schema_normalization import CompiledSchemaNormalization
+from source_facebook_ads.components.compiled_schema_normalization import CompiledSchemaNormalization, _Walk
 from source_facebook_ads.stream_shaping import level_schema, load_schema
 
 TYPE_NAMES = ["null", "string", "number", "integer", "boolean", "object", "array"]
@@ -131,3 +131,40 @@ def test_every_value_kind_against_every_leaf_type_is_cast_and_warned_as_the_cdk_
         schema = {"type": "object", "properties": {"v": {"type": declared, "items": {"type": ["null", "number"]}}}}
         cdk, compiled = normalize_both({"v": copy.deepcopy(value)}, schema)
         assert compiled == cdk, value
+
+
+INSIGHTS_ROW_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "spend": {"type": ["null", "number"]},
+        "impressions": {"type": ["null", "integer"]},
+        "ad_name": {"type": ["null", "string"]},
+        "actions": {"type": ["null", "array"], "items": {"type": ["null", "object"], "properties": {
+            "action_type": {"type": ["null", "string"]}, "value": {"type": ["null", "number"]}}}},
+    },
+}
+
+
+def test_a_row_that_needs_no_warning_is_not_walked_with_paths(monkeypatch) -> None:
+    full_walks = []
+    monkeypatch.setattr(_Walk, "visit", lambda *args: full_walks.append(args))
+    row = {"spend": "1.5", "impressions": "300", "ad_name": "A", "actions": [{"action_type": "like", "value": "4"}, None]}
+    CompiledSchemaNormalization(parameters={}).transform(row, INSIGHTS_ROW_SCHEMA)
+    assert row == {"spend": 1.5, "impressions": 300, "ad_name": "A", "actions": [{"action_type": "like", "value": 4.0}, None]}
+    assert full_walks == []
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        # cast before the quick walk gives up, the rest only by the full walk; each warns once
+        {"spend": "1.5", "actions": [{"value": "4"}, {"value": "x"}], "impressions": "7", "ad_name": 5},
+        {"impressions": "1.5", "spend": "2", "actions": [{"action_type": 3, "value": "1"}]},
+        {"actions": [{"value": "2"}, "like"], "spend": True, "impressions": "9"},
+    ],
+    ids=["a stat's value", "an integer's cast", "a list item"],
+)
+def test_a_row_the_quick_walk_gives_up_on_midway_comes_out_as_the_cdk_default(row) -> None:
+    cdk, compiled = normalize_both(row, INSIGHTS_ROW_SCHEMA)
+    assert compiled == cdk
+    assert cdk[1], "the row must need a warning"
