@@ -12,7 +12,7 @@ from types import FrameType
 from typing import Any, Iterator, List, Optional
 
 import orjson
-from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
+from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteErrorTraceMessage,
@@ -29,6 +29,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_facebook_ads.garbage_collection import freeze_start_up_heap, pace_for_pages
 from source_facebook_ads.malloc_arenas import limit_malloc_arenas
+from source_facebook_ads.record_lines import launch
 from source_facebook_ads.redaction import RedactedOutput
 from source_facebook_ads.source import SourceFacebookAds, check_streams
 
