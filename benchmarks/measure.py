@@ -61,7 +61,10 @@ def bytecode_compiled() -> None:
     start: 2.1 of 4.8 CPU-s of importing it, which the shipped image never spends.
     """
     site_packages = Path(sysconfig.get_paths()["purelib"])
-    if not any((site_packages / "airbyte_cdk" / "__pycache__").glob("*.pyc")):
+    # The connector's own package too: `uv sync --reinstall-package` after an edit leaves it
+    # uncompiled while the CDK's bytecode stays, and every process compiled it again.
+    packages = ("airbyte_cdk", "source_facebook_ads")
+    if not all(any((site_packages / package / "__pycache__").glob("*.pyc")) for package in packages):
         print(f"compiling the bytecode of {site_packages} (once, as pip install does) ...", flush=True)
         compileall.compile_dir(site_packages, quiet=1, workers=0)
 

@@ -76,7 +76,8 @@ def _page_problem(body: Mapping[str, Any]) -> Optional[str]:
     data = body["data"]
     if not isinstance(data, list):
         return f"`data` as {_kind(data)} ({_excerpt(data)}) instead of a list of objects"
-    not_objects = [item for item in data if not isinstance(item, Mapping)]
+    # `type(...) is dict` first: the ABC check of `Mapping` alone costs ~1.5 us a row, 0.04 us with it (issue 10).
+    not_objects = [item for item in data if type(item) is not dict and not isinstance(item, Mapping)]
     if not_objects:
         return f"`data` holding {_kind(not_objects[0])} ({_excerpt(not_objects[0])}) instead of objects"
     # A key that is present must hold an object, null included: paging reads `paging.cursors.after`.
