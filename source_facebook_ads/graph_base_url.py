@@ -97,6 +97,8 @@ def _printable(text: str) -> str:
     `access_token=`; control and non-ASCII characters escaped, so the message shows what was there."""
     shown = re.sub(r"[?#].*", "…", text, flags=re.DOTALL)
     if "@" in shown:
-        scheme, separator, rest = shown.partition("://") if "://" in shown else ("", "", shown)
+        scheme, separator, rest = shown.partition("://")
+        if "@" not in rest:  # no `://`, or an `@` before it: then all up to the last `@` may be userinfo
+            scheme, separator, rest = "", "", shown
         shown = f"{scheme}{separator}…@{rest.rsplit('@', 1)[1]}"
     return shown.encode("unicode_escape").decode("ascii").replace("\\u2026", "…")

@@ -74,7 +74,14 @@ class TestRefused:
         assert str(raised.value).startswith("base_url '")
 
     @pytest.mark.parametrize(
-        "pasted", ["https://graph.facebook.com/v25.0/me?access_token=EAABsecret123", "http://me:EAABsecret123@127.0.0.1:80"]
+        "pasted",
+        [
+            "https://graph.facebook.com/v25.0/me?access_token=EAABsecret123",
+            "http://me:EAABsecret123@127.0.0.1:80",
+            # An `@` before any `://`: the userinfo is what precedes the last `@`, not a scheme.
+            "EAABsecret123@://",
+            "me:EAABsecret123@graph.facebook.com://x",
+        ],
     )
     def test_the_message_never_shows_a_query_or_userinfo_which_may_hold_a_secret(self, pasted: str) -> None:
         with pytest.raises(BaseUrlError) as raised:
