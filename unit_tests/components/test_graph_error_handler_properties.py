@@ -63,7 +63,7 @@ def kinds_and_answers(draw: Any) -> tuple[str, Answer]:
     return kind, draw(answers(SUCCESS_BODIES[kind]))
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
+@settings(max_examples=200, deadline=None)
 @given(kind_and_answer=kinds_and_answers())
 def test_every_answer_gets_a_decision_and_only_a_usable_body_is_a_success(kind_and_answer: tuple[str, Answer]) -> None:
     kind, answer = kind_and_answer
