@@ -1,13 +1,16 @@
 """Benchmark: one sync over 1, 10, 50 and 200 auto-discovered ad accounts.
 
-    .venv/bin/python -m benchmarks.scale [--accounts 1 10 50 200 --campaigns 3 --days 7 --with bare peer --peer-up-to 10]
+    .venv/bin/python -m benchmarks.scale [--accounts 1 10 50 200 --campaigns 3 --days 7 --answer-seconds 0.4 --with bare peer --peer-up-to 10]
 
 The config names no `account_ids`: the connector discovers every account from `/me/adaccounts`,
 as a user's first sync does. Each account holds a small but real workload: `--campaigns`
 campaigns x 2 ad sets x 2 ads, read as `campaigns`, `adsets`, `ads` (deleted included) and
 `ad_insights` (ad level, daily, over the last `--days` days). No budget binds: the emulator's
 usage headers report near-zero use, so the figures show how the connector spreads the accounts
-over its workers, not the pace Meta allows.
+over its workers, not the pace Meta allows. The emulator answers at once unless `--answer-seconds`
+says how long each answer of the reads takes, as Meta's do (~0.4 s on average, as app dashboards show
+it, and seconds for a large page: facebook/facebook-python-business-sdk#337): then the workers wait on
+Meta, and how many wait at once shows.
 
 Per scale it prints wall time (process start included), the connector's CPU seconds and peak RSS
 (`os.wait4` on the child, as benchmarks/measure.py does), the emulator's CPU seconds (it serves
@@ -67,6 +70,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="runs per scale; the table shows the median (by CPU)")
     parser.add_argument("--with", dest="others", nargs="*", choices=list(OTHERS), default=[], help="other connectors to read each scale")
     parser.add_argument("--peer-up-to", type=int, default=10, help="the largest scale the peer reads")
+    parser.add_argument("--answer-seconds", type=float, default=0.0,
+                        help="how long the emulator takes to answer each call of the reads (Meta: ~0.4 s on average)")
     args = parser.parse_args()
 
     rows, other_rows = [], []
@@ -82,6 +87,7 @@ def main() -> None:
             config_path = write_json(workdir / "config.json", config)
             discovered = run_connector(["discover", "--config", config_path], workdir).of_type("CATALOG")[0]["catalog"]
             catalog_path = write_json(workdir / "catalog.json", configured_catalog(discovered, STREAMS))
+            emulator.answer_seconds = args.answer_seconds
             runs = []
             for _ in range(args.runs):
                 emulator.reset_log()

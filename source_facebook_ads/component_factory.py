@@ -2,6 +2,7 @@
 
 - Every requester's session bounds a whole answer by `request_timeout_seconds`
   (components/answer_deadline.py); the manifest's read timeout bounds each socket read only.
+- Every requester's session keeps a connection to a host for each worker of the sync.
 - Every SimpleRetriever's read is a partition read, whose large answers are read only while it
   holds a page slot (components/pages_in_flight.py: every requester's session waits for one).
 - Per-account cursors write their state as windows close, coalesced past 10 accounts (components/window_checkpoints.py).
@@ -27,6 +28,7 @@ from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import M
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.sources.declarative.retrievers.simple_retriever import SimpleRetriever
 from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
+from requests.adapters import HTTPAdapter
 
 from source_facebook_ads.components.account_cursor_copies import CopyingCursorFactory
 from source_facebook_ads.components.account_today import AccountToday, TodayBoundedCursor
@@ -44,6 +46,8 @@ INSIGHTS_CURSOR_FIELD = "date_start"
 class ConnectorComponentFactory(ModelToComponentFactory):
     # Set by the source once it has built the time zone requester (with this factory).
     account_today: Optional[AccountToday] = None
+    # Set by the source from the manifest's concurrency_level: the workers that may call at once.
+    workers: Optional[int] = None
 
     # `name` stays keyword-only as in the CDK: the factory reads the keyword-only arguments to pass a
     # requester nested in a custom component (the object streams' ObjectIsolatingRequester) its name.
@@ -51,6 +55,13 @@ class ConnectorComponentFactory(ModelToComponentFactory):
         requester = super().create_http_requester(*args, name=name, **kwargs)
         # The CDK keeps the requester's session private; this is the one place that reaches it.
         session = requester._http_client._session
+        # The CDK's pool keeps 40 connections a host. Past that, with more workers waiting on Meta at
+        # once, each answer dropped its connection with a WARN line ("Connection pool is full") and
+        # a later call opened a new one (on Meta's host, a TLS handshake).
+        if self.workers is not None:
+            pool = HTTPAdapter(pool_maxsize=self.workers)
+            session.mount("https://", pool)
+            session.mount("http://", pool)
         PAGES_IN_FLIGHT.install(session)
         if requester.read_timeout_in_seconds:
             AnswerDeadline(requester.read_timeout_in_seconds).install(session)

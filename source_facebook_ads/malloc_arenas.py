@@ -1,7 +1,7 @@
 """Fewer glibc malloc arenas: the memory the record path frees is reused instead of left in many.
 
 glibc gives each thread that contends for malloc its own arena (up to 8 per core) and rarely hands
-an arena's free pages back to the system. With 32 workers parsing pages of insights rows in turn,
+an arena's free pages back to the system. With dozens of workers parsing pages of insights rows in turn,
 rows freed in one worker's arena are not reused by the next, and peak RSS grows with the number of
 workers rather than with what is alive: on a 17,800-row insights read, 304 MB with the default
 arenas against 177 MB with one (BENCHMARKS.md). Python objects are

@@ -137,6 +137,7 @@ class SourceFacebookAds(ConcurrentDeclarativeSource):
         # below: unit_tests/test_source_wiring.py lists and pins them.
         self._constructor._api_budget = AimdPacer.from_config(config or {})
         component_factory.adopt(self._constructor)
+        self._constructor.workers = self.resolved_manifest["concurrency_level"]["max_concurrency"]
         if config:  # built by the adopted factory, so its answers are bounded like every other
             self._constructor.account_today = self._account_today(config)
         # The CDK's record queue holds up to 10,000 records between the workers and the main thread:

@@ -10,8 +10,9 @@ removes it (airbyte-cdk 7.x):
 - `ModelToComponentFactory._init_mappings`: after `component_factory.adopt` rebinds the factory's
   dispatch table, the factory's overrides build the components
   (test_every_requester_bounds_a_whole_answer);
-- `HttpRequester._http_client._session`: the session that carries the answer deadline
-  (test_every_requester_bounds_a_whole_answer);
+- `HttpRequester._http_client._session`: the session that carries the answer deadline and keeps a
+  connection for each worker (test_every_requester_bounds_a_whole_answer,
+  test_every_requester_keeps_a_connection_for_each_worker);
 - `ConcurrentPerPartitionCursor._throttle_state_message`: overridden so that per-account state is
   written after every closed window (test_per_account_cursors_write_state_after_every_window);
 - `ConcurrentPerPartitionCursor._create_cursor`, `._generate_slices_from_partition`,
@@ -99,6 +100,15 @@ def test_every_requester_bounds_a_whole_answer() -> None:
     for requester in http_requesters(source):
         deadlines = [hook for hook in requester._http_client._session.hooks["response"] if isinstance(hook, AnswerDeadline)]
         assert [deadline.seconds for deadline in deadlines] == [45], requester.name
+
+
+def test_every_requester_keeps_a_connection_for_each_worker() -> None:
+    workers = yaml.safe_load(manifest_path().read_text())["concurrency_level"]["max_concurrency"]
+
+    for requester in http_requesters(SourceFacebookAds(config=ConfigBuilder().build())):
+        for url in ("https://graph.facebook.com/v25.0/me", "http://127.0.0.1:8080/v25.0/me"):
+            pool = requester._http_client._session.get_adapter(url).poolmanager.connection_pool_kw
+            assert pool["maxsize"] == workers, (requester.name, url)
 
 
 def test_every_stream_reads_its_partitions_holding_page_slots() -> None:

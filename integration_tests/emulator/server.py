@@ -39,6 +39,8 @@ class GraphEmulator:
       omit_usage_headers_below_pct       leave usage headers out while usage is below this
       job_pending_polls                  status polls that see a report run unfinished
       oldest_version                     (major, minor); older paths answer code 2635
+      answer_seconds                     how long Meta takes to answer each call (0: at once), spent
+                                         before the answer as Meta's servers spend it
     """
 
     def __init__(self, dataset, token: str, host: str = "127.0.0.1", port: int = 0):
@@ -49,6 +51,7 @@ class GraphEmulator:
         self.omit_usage_headers_below_pct = 0
         self.job_pending_polls = 2
         self.oldest_version = (19, 0)
+        self.answer_seconds = 0.0
         self._address = (host, port)
         self._log_lock = threading.Lock()
         self._faults = FaultBook()
@@ -201,6 +204,8 @@ class _GraphRequestHandler(BaseHTTPRequestHandler):
     def _answer(self, method):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if self.server.emulator.answer_seconds:
+            time.sleep(self.server.emulator.answer_seconds)
         response = self.server.emulator._serve(method, self.path, self.headers.get("Authorization"), body,
                                                self.headers.get("Content-Type") or "")
         if response.reset_connection:

@@ -1,7 +1,7 @@
 """A bound on the large pages a sync holds parsed while their records wait to be handed on (issue 10).
 
-A page of 500 insights rows is ~2 MB of JSON and ~10 MB of Python objects once parsed, and each of
-the 32 workers used to parse its page as soon as it arrived and keep it while its records waited
+A page of 500 insights rows is ~2 MB of JSON and ~10 MB of Python objects once parsed, and each
+worker used to parse its page as soon as it arrived and keep it while its records waited
 for the record queue: peak RSS grew with the workers. Here a partition read parses a large page
 only while it holds one of PAGE_SLOTS slots:
 
