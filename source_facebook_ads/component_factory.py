@@ -3,6 +3,8 @@
 - Every requester's session bounds a whole answer by `request_timeout_seconds`
   (components/answer_deadline.py); the manifest's read timeout bounds each socket read only.
 - Every requester's session keeps a connection to a host for each worker of the sync.
+- Every requester's session reads the environment's proxies and CA bundle once per host
+  (components/session_environment.py).
 - Every SimpleRetriever's read is a partition read, whose large answers are read only while it
   holds a page slot (components/pages_in_flight.py: every requester's session waits for one).
 - Per-account cursors write their state as windows close, coalesced past 10 accounts (components/window_checkpoints.py).
@@ -36,6 +38,7 @@ from source_facebook_ads.components.answer_deadline import AnswerDeadline
 from source_facebook_ads.components.pages_in_flight import PAGES_IN_FLIGHT, PartitionReadingRetriever
 from source_facebook_ads.components.remembered_renders import remember_renders
 from source_facebook_ads.components.remembered_datetimes import remember_parsed_datetimes
+from source_facebook_ads.components.session_environment import remember_environment
 from source_facebook_ads.components.window_checkpoints import WindowCheckpointCursor
 
 
@@ -62,6 +65,7 @@ class ConnectorComponentFactory(ModelToComponentFactory):
             pool = HTTPAdapter(pool_maxsize=self.workers)
             session.mount("https://", pool)
             session.mount("http://", pool)
+        remember_environment(session)
         PAGES_IN_FLIGHT.install(session)
         if requester.read_timeout_in_seconds:
             AnswerDeadline(requester.read_timeout_in_seconds).install(session)

@@ -10,9 +10,11 @@ removes it (airbyte-cdk 7.x):
 - `ModelToComponentFactory._init_mappings`: after `component_factory.adopt` rebinds the factory's
   dispatch table, the factory's overrides build the components
   (test_every_requester_bounds_a_whole_answer);
-- `HttpRequester._http_client._session`: the session that carries the answer deadline and keeps a
-  connection for each worker (test_every_requester_bounds_a_whole_answer,
-  test_every_requester_keeps_a_connection_for_each_worker);
+- `HttpRequester._http_client._session`: the session that carries the answer deadline, keeps a
+  connection for each worker and remembers the environment's settings for each host, which
+  `HttpClient.send_request` asks it for before each call (test_every_requester_bounds_a_whole_answer,
+  test_every_requester_keeps_a_connection_for_each_worker,
+  test_every_requester_reads_the_environment_once_per_host);
 - `ConcurrentPerPartitionCursor._throttle_state_message`: overridden so that per-account state is
   written after every closed window (test_per_account_cursors_write_state_after_every_window);
 - `ConcurrentPerPartitionCursor._create_cursor`, `._generate_slices_from_partition`,
@@ -51,12 +53,14 @@ import json
 import subprocess
 import sys
 
+import requests
 import yaml
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.declarative.async_job.job_orchestrator import AsyncJobOrchestrator
 from airbyte_cdk.sources.declarative.datetime.datetime_parser import DatetimeParser
 from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
 from airbyte_cdk.sources.declarative.stream_slicers.declarative_partition_generator import DeclarativePartition
+from airbyte_cdk.sources.streams.http.http_client import HttpClient
 from airbyte_cdk.test.mock_http import HttpMocker
 
 from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
@@ -109,6 +113,28 @@ def test_every_requester_keeps_a_connection_for_each_worker() -> None:
         for url in ("https://graph.facebook.com/v25.0/me", "http://127.0.0.1:8080/v25.0/me"):
             pool = requester._http_client._session.get_adapter(url).poolmanager.connection_pool_kw
             assert pool["maxsize"] == workers, (requester.name, url)
+
+
+def test_every_requester_reads_the_environment_once_per_host(monkeypatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/company-ca.pem")
+    urls = [f"https://graph.facebook.com/v25.0/act_{n}/campaigns?limit=500" for n in (1, 2, 3)]
+    urls += ["http://127.0.0.1:8080/v25.0/me/adaccounts", "http://127.0.0.1:8080/v25.0/act_1/ads"]
+    expected = [requests.Session().merge_environment_settings(url, {}, None, None, None) for url in urls]
+    scans: list[str] = []
+    scan = requests.sessions.get_environ_proxies
+    monkeypatch.setattr(requests.sessions, "get_environ_proxies", lambda url, no_proxy=None: scans.append(url) or scan(url, no_proxy))
+
+    for requester in http_requesters(SourceFacebookAds(config=ConfigBuilder().build())):
+        scans.clear()
+        session = requester._http_client._session
+
+        answers = [session.merge_environment_settings(url, {}, None, None, None) for url in urls]
+
+        assert answers == expected, requester.name  # the proxy for Meta's host, none for loopback, the CA bundle
+        assert scans == [urls[0], urls[3]], requester.name  # once per host
+    assert "self._session.merge_environment_settings(" in inspect.getsource(HttpClient.send_request)
 
 
 def test_every_stream_reads_its_partitions_holding_page_slots() -> None:
