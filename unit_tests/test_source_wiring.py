@@ -134,6 +134,9 @@ def test_every_requester_reads_the_environment_once_per_host(monkeypatch) -> Non
 
         assert answers == expected, requester.name  # the proxy for Meta's host, none for loopback, the CA bundle
         assert scans == [urls[0], urls[3]], requester.name  # once per host
+        # requests adds the environment's proxies to a dict of proxies, not to None.
+        asked_none = session.merge_environment_settings(urls[0], None, None, None, None)
+        assert asked_none == requests.Session().merge_environment_settings(urls[0], None, None, None, None)
     assert "self._session.merge_environment_settings(" in inspect.getsource(HttpClient.send_request)
 
 
