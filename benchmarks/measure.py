@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sysconfig
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import Mapping, Optional, Sequence
 
 RECORD_PREFIX = '{"type":"RECORD"'
 STATE_PREFIX = '{"type":"STATE"'
+MAIN_THREAD_CLOCK = Path(__file__).with_name("main_thread_clock")  # its sitecustomize, for the child
 
 
 @dataclass
@@ -38,6 +40,14 @@ class Measured:
     calls: int = 0  # requests the emulator answered during the run (set by the caller)
     state_messages: int = 0
     state_bytes: int = 0  # of the STATE lines, newline included
+    main_thread_cpu_seconds: Optional[float] = None  # with `main_thread_clock`: start-up and writing messages
+
+    @property
+    def workers_cpu_seconds(self) -> Optional[float]:
+        """Every other thread's CPU: the partition reads (calls, pages, records) and their helpers."""
+        if self.main_thread_cpu_seconds is None:
+            return None
+        return self.cpu_seconds - self.main_thread_cpu_seconds
 
     @property
     def total_records(self) -> int:
@@ -70,13 +80,24 @@ def bytecode_compiled() -> None:
 
 
 def run_measured(
-    argv: Sequence[str], cwd: Path, env: Optional[Mapping[str, str]] = None, label: Optional[str] = None
+    argv: Sequence[str], cwd: Path, env: Optional[Mapping[str, str]] = None, label: Optional[str] = None,
+    main_thread_clock: bool = False,
 ) -> Measured:
-    """Run `argv`, count the RECORD lines per stream as they arrive, and measure the child."""
+    """Run `argv`, count the RECORD lines per stream as they arrive, and measure the child.
+
+    With `main_thread_clock` (a Python child) its main thread's CPU is measured apart as well."""
     bytecode_compiled()
+    child_env = dict(env if env is not None else os.environ)
+    clock_file = None
+    if main_thread_clock:
+        descriptor, name = tempfile.mkstemp(prefix="main-thread-cpu-", dir=cwd)
+        os.close(descriptor)
+        clock_file = Path(name)
+        child_env["MAIN_THREAD_CPU_FILE"] = str(clock_file)
+        child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(MAIN_THREAD_CLOCK), child_env.get("PYTHONPATH")]))
     started = time.monotonic()
     process = subprocess.Popen(
-        list(argv), cwd=cwd, env=dict(env) if env is not None else None,
+        list(argv), cwd=cwd, env=child_env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1 << 20,
     )
     records: Counter = Counter()
@@ -99,11 +120,19 @@ def run_measured(
         elif '"type":"TRACE"' in line and '"ERROR"' in line:
             errors.append(json.loads(line)["trace"]["error"]["message"])
     stderr = process.stderr.read() if process.stderr else ""
+    process.stdout.close()
+    if process.stderr:
+        process.stderr.close()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.monotonic() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0 and not errors:
         errors.append(stderr.strip()[-2000:] or f"exit code {process.returncode}")
+    main_thread_cpu = None
+    if clock_file is not None:
+        written = clock_file.read_text(encoding="utf-8").strip()
+        main_thread_cpu = float(written) if written else None  # nothing written: the child did not exit normally
+        clock_file.unlink()
     return Measured(
         command=label or Path(argv[0]).name,
         returncode=process.returncode,
@@ -115,4 +144,5 @@ def run_measured(
         errors=errors,
         state_messages=states,
         state_bytes=state_bytes,
+        main_thread_cpu_seconds=main_thread_cpu,
     )

@@ -13,7 +13,9 @@ it, and seconds for a large page: facebook/facebook-python-business-sdk#337): th
 Meta, and how many wait at once shows.
 
 Per scale it prints wall time (process start included), the connector's CPU seconds and peak RSS
-(`os.wait4` on the child, as benchmarks/measure.py does), the emulator's CPU seconds (it serves
+(`os.wait4` on the child, as benchmarks/measure.py does), that CPU split between the main thread
+(start-up, then writing every message) and the workers (every call, page and record; per call in
+brackets; `benchmarks/main_thread_clock/`), the emulator's CPU seconds (it serves
 from this process, so its CPU is this process's), calls, calls per minimum, the state messages
 printed (and their megabytes), and the calls of each kind. With `--runs` above 1 the table shows
 the run of median CPU, the figure comparable on a shared machine. The minimum is one call per 500 records (at least one) per account and stream (the records
@@ -92,7 +94,8 @@ def main() -> None:
             for _ in range(args.runs):
                 emulator.reset_log()
                 emulator_cpu = _own_cpu_seconds()
-                measured = run_measured([str(CONNECTOR), "read", "--config", config_path, "--catalog", catalog_path], workdir)
+                measured = run_measured([str(CONNECTOR), "read", "--config", config_path, "--catalog", catalog_path], workdir,
+                                        main_thread_clock=True)
                 measured.calls = len(emulator.requests)
                 runs.append((measured, _own_cpu_seconds() - emulator_cpu, Counter(call_kind(r.path) for r in emulator.requests)))
             names = [OTHERS[other] for other in args.others if other != "peer" or accounts <= args.peer_up_to]
@@ -143,19 +146,27 @@ def _print_row(accounts, measured: Measured, emulator_cpu, kinds, minimum) -> No
 
 
 def _print_table(rows) -> None:
-    print("\n| accounts | records | wall | connector CPU | peak RSS | emulator CPU | calls | calls / minimum | states (MB) "
-          "| CPU / 10 accounts' | wall / 10 accounts' |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("\n| accounts | records | wall | connector CPU | main thread / workers' CPU (a call) | peak RSS | emulator CPU "
+          "| calls | calls / minimum | states (MB) | CPU / 10 accounts' | wall / 10 accounts' |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     base = next((m for accounts, m, *_ in rows if accounts == 10), None)
     for accounts, measured, emulator_cpu, kinds, minimum in rows:
         cpu_ratio = f"{measured.cpu_seconds / base.cpu_seconds:.2f}" if base else "-"
         wall_ratio = f"{measured.wall_seconds / base.wall_seconds:.2f}" if base else "-"
         print(
             f"| {accounts} | {measured.total_records:,} | {measured.wall_seconds:.1f} s | {measured.cpu_seconds:.1f} s | "
+            f"{_thread_split(measured)} | "
             f"{measured.peak_rss_mb:.0f} MB | {emulator_cpu:.1f} s | {measured.calls:,} | {measured.calls / minimum:.2f} | "
             f"{measured.state_messages} ({measured.state_bytes / 1e6:.2f}) | {cpu_ratio} | {wall_ratio} |"
         )
 
+
+
+def _thread_split(measured: Measured) -> str:
+    if measured.workers_cpu_seconds is None:
+        return "-"
+    per_call = f" ({1000 * measured.workers_cpu_seconds / measured.calls:.1f} ms)" if measured.calls else ""
+    return f"{measured.main_thread_cpu_seconds:.1f} s / {measured.workers_cpu_seconds:.1f} s{per_call}"
 
 
 def _print_others(rows, other_rows) -> None:
